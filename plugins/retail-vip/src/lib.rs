@@ -1,0 +1,104 @@
+//! Retail recipe: escalate tickets from customers who matter most.
+//!
+//! A ticket from a platinum customer, a big spender (annual spend above the configured
+//! threshold) or a highly influential one gets a higher priority, the VIP group and the `vip` tag.
+
+use wasmdesk_sdk::prelude::*;
+
+pub struct RetailVip;
+
+const ESCALATION: &str = "vip-escalation";
+
+impl Plugin for RetailVip {
+    fn describe() -> PluginInfo {
+        PluginInfo::new("retail-vip", env!("CARGO_PKG_VERSION"))
+            .description("Escalates tickets from platinum, big-spending or highly influential customers.")
+            .trigger(
+                TriggerInfo::on_created(ESCALATION, "VIP escalation")
+                    .description("Service level platinum, annual spend above the threshold, or social influence high."),
+            )
+            .user_field(FieldSpec::date("last_purchase_date", "Last purchase"))
+            .user_field(FieldSpec::date("subscription_renewal_date", "Subscription renewal"))
+            .user_field(FieldSpec::decimal("annual_spend", "Annual spend"))
+            .user_field(FieldSpec::dropdown("service_level", "Service level", &["platinum", "gold", "silver", "bronze"]))
+            .user_field(FieldSpec::dropdown("social_influence", "Social influence", &["high", "medium", "low"]))
+            .group("VIP")
+            .config(ConfigKey::new("spend_threshold", "Annual spend above which a customer is a VIP").default("1000"))
+            .config(ConfigKey::new("priority", "Priority given to VIP tickets").default("high"))
+            .config(ConfigKey::new("group", "Group VIP tickets are assigned to").default("VIP"))
+    }
+
+    fn matches(_trigger: &str, event: &Event, host: &Host) -> Result<bool, String> {
+        let customer = &event.requester;
+        let threshold: f64 = host.config_parsed("spend_threshold")?;
+        Ok(customer.option("service_level") == Some("platinum")
+            || customer.number("annual_spend").is_some_and(|spend| spend > threshold)
+            || customer.option("social_influence") == Some("high"))
+    }
+
+    fn actions(_trigger: &str, _event: &Event, host: &Host) -> Result<Vec<Action>, String> {
+        let priority: Priority = host.config_parsed("priority")?;
+        let group: String = host.config_parsed("group")?;
+        Ok(vec![Action::SetPriority(priority), Action::assign_group(&group), Action::add_tag("vip")])
+    }
+}
+
+wasmdesk_sdk::export_plugin!(RetailVip);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasmdesk_sdk::testing::{EventBuilder, TestHost};
+
+    fn run(event: EventBuilder) -> Option<Vec<Action>> {
+        TestHost::for_plugin::<RetailVip>().evaluate::<RetailVip>(ESCALATION, &event.build()).unwrap()
+    }
+
+    #[test]
+    fn platinum_customer_is_escalated() {
+        let actions = run(EventBuilder::created().requester_field("service_level", value::option("platinum")));
+        assert_eq!(
+            actions,
+            Some(vec![Action::SetPriority(Priority::High), Action::assign_group("VIP"), Action::add_tag("vip")])
+        );
+    }
+
+    #[test]
+    fn spend_must_exceed_the_threshold() {
+        assert!(run(EventBuilder::created().requester_field("annual_spend", value::number(1000.01))).is_some());
+        assert!(run(EventBuilder::created().requester_field("annual_spend", value::number(1000.0))).is_none());
+    }
+
+    #[test]
+    fn highly_influential_customer_is_escalated() {
+        assert!(run(EventBuilder::created().requester_field("social_influence", value::option("high"))).is_some());
+        assert!(run(EventBuilder::created().requester_field("social_influence", value::option("medium"))).is_none());
+    }
+
+    #[test]
+    fn ordinary_customer_is_left_alone() {
+        let event = EventBuilder::created()
+            .requester_field("service_level", value::option("gold"))
+            .requester_field("annual_spend", value::number(200.0));
+        assert_eq!(run(event), None);
+    }
+
+    #[test]
+    fn configuration_changes_threshold_priority_and_group() {
+        let host = TestHost::for_plugin::<RetailVip>()
+            .config("spend_threshold", "100")
+            .config("priority", "urgent")
+            .config("group", "Concierge");
+        let event = EventBuilder::created().requester_field("annual_spend", value::number(150.0)).build();
+        let actions = host.evaluate::<RetailVip>(ESCALATION, &event).unwrap().unwrap();
+        assert_eq!(actions[..2], [Action::SetPriority(Priority::Urgent), Action::assign_group("Concierge")]);
+    }
+
+    #[test]
+    fn bad_configuration_is_a_clear_error() {
+        let host = TestHost::for_plugin::<RetailVip>().config("spend_threshold", "a lot");
+        let event = EventBuilder::created().build();
+        let error = host.evaluate::<RetailVip>(ESCALATION, &event).unwrap_err();
+        assert!(error.contains("spend_threshold"), "{error}");
+    }
+}
