@@ -50,7 +50,6 @@ pub mod bindings {
         path: "../wit",
         world: "plugin",
         pub_export_macro: true,
-        export_macro_name: "__export_plugin_bindings",
         default_bindings_module: "wasmdesk_sdk::bindings",
         additional_derives: [PartialEq],
     });
@@ -121,7 +120,7 @@ macro_rules! export_plugin {
                 }
             }
 
-            $crate::__export_plugin_bindings!(__WasmdeskExport with_types_in $crate::bindings);
+            $crate::__export_plugin_impl!(__WasmdeskExport with_types_in $crate::bindings);
         };
     };
 }
