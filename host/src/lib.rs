@@ -1,1 +1,8 @@
+//! wasmdesk: the core of a customer-support desk whose business rules are sandboxed
+//! WebAssembly components.
+//!
+//! Layers depend one way: `cli` → `plugins` → `domain`.
 
+pub mod cli;
+pub mod domain;
+pub mod plugins;

@@ -1,0 +1,63 @@
+//! Plain types of the helpdesk and their validation. No I/O, nothing of ours imported: every
+//! other layer speaks these types (the plugin runtime converts them to and from WIT at its border).
+
+pub mod action;
+pub mod event;
+pub mod fields;
+pub mod plugin;
+pub mod ticket;
+pub mod user;
+
+pub use action::{Action, WebhookCall};
+pub use event::{Actor, Change, Event, EventKind, EventOrganization, EventTicket, EventUser};
+pub use fields::{CustomValues, FieldOption, FieldSpec, FieldType, FieldValue};
+pub use plugin::{ConfigKey, PluginInfo, TriggerInfo};
+pub use ticket::{Channel, Priority, Status, TicketType};
+pub use user::UserRole;
+
+/// A name that is not one of an enum's names, e.g. priority `"highest"`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name:?} is not a valid {what}; expected one of: {}", expected.join(", "))]
+pub struct UnknownName {
+    pub what: &'static str,
+    pub name: String,
+    pub expected: &'static [&'static str],
+}
+
+/// Declares a fieldless enum with its wire names: serde, `FromStr`, `Display` and `ALL`.
+macro_rules! named_enum {
+    ($(#[$meta:meta])* $vis:vis enum $ty:ident ($what:literal) { $($(#[$vmeta:meta])* $variant:ident => $name:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        $vis enum $ty {
+            $($(#[$vmeta])* #[serde(rename = $name)] $variant),+
+        }
+
+        impl $ty {
+            pub const ALL: &'static [$ty] = &[$($ty::$variant),+];
+            pub const NAMES: &'static [&'static str] = &[$($name),+];
+
+            /// The name used in the API, configuration and the audit log.
+            pub fn name(self) -> &'static str {
+                match self { $($ty::$variant => $name),+ }
+            }
+        }
+
+        impl std::str::FromStr for $ty {
+            type Err = $crate::domain::UnknownName;
+            fn from_str(name: &str) -> Result<Self, Self::Err> {
+                match name.trim().to_ascii_lowercase().as_str() {
+                    $($name => Ok($ty::$variant),)+
+                    _ => Err($crate::domain::UnknownName { what: $what, name: name.into(), expected: Self::NAMES }),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+    };
+}
+pub(crate) use named_enum;

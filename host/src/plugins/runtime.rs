@@ -1,0 +1,352 @@
+//! Loading components and evaluating triggers, each evaluation in a fresh instance.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{SyncSender, TrySendError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use wasmtime::component::Linker;
+use wasmtime::{Engine, Store, Trap};
+
+use super::bindings::v0_1::{self, Triggers};
+use super::cache::{self, ArtifactCache};
+use super::engine::{EpochTicker, new_engine};
+use super::http::HttpClient;
+use super::sandbox::{LogLine, Sandbox};
+use super::{Installation, Limits, LoadError, PluginError, validate};
+use crate::domain::{Action, Event, PluginInfo};
+
+/// How the runtime is set up.
+#[derive(Debug, Clone, Default)]
+pub struct RuntimeConfig {
+    pub limits: Limits,
+    /// Where compiled components are kept across restarts; `None` compiles on every load.
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// A validated, compiled and pre-instantiated plugin. Cheap to clone.
+#[derive(Clone)]
+pub struct CompiledPlugin {
+    info: Arc<PluginInfo>,
+    content_hash: String,
+    pre: v0_1::PluginPre<Sandbox>,
+}
+
+impl CompiledPlugin {
+    /// What the plugin's `describe()` returned.
+    pub fn info(&self) -> &PluginInfo {
+        &self.info
+    }
+
+    /// SHA-256 of the component bytes, hex: identifies exactly which code ran, for the audit log.
+    pub fn content_hash(&self) -> &str {
+        &self.content_hash
+    }
+}
+
+/// What a trigger decided.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "result", content = "detail", rename_all = "snake_case")]
+pub enum Outcome {
+    NotMatched,
+    Matched(Vec<Action>),
+    /// The trigger counts as not matched; the error is for the audit log.
+    Failed(PluginError),
+}
+
+/// One trigger evaluation: the outcome and what it cost.
+#[derive(Debug, Clone, Serialize)]
+pub struct Evaluation {
+    pub outcome: Outcome,
+    pub logs: Vec<LogLine>,
+    /// Log bytes dropped over the log limit.
+    pub logs_dropped_bytes: usize,
+    /// Fuel consumed by instantiation and the calls (≈ WebAssembly instructions).
+    pub fuel_used: u64,
+    #[serde(serialize_with = "micros")]
+    pub elapsed: Duration,
+}
+
+fn micros<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_u64(duration.as_micros() as u64)
+}
+
+/// The plugin runtime. One per process; share it behind an `Arc`. Its calls block (plugins run
+/// synchronously and `http-get` waits), so call it from blocking threads, not an async executor.
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<Sandbox>,
+    limits: Arc<Limits>,
+    http: Arc<HttpClient>,
+    cache: Option<ArtifactCache>,
+    reaper: Reaper,
+    _ticker: EpochTicker,
+}
+
+/// Why the runtime could not start.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot start the plugin runtime: {0}")]
+pub struct RuntimeError(String);
+
+impl Runtime {
+    pub fn new(config: RuntimeConfig) -> Result<Runtime, RuntimeError> {
+        let fail = |what: &str, e: &dyn std::fmt::Display| RuntimeError(format!("{what}: {e}"));
+        let engine = new_engine(&config.limits).map_err(|e| fail("engine", &e))?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| fail("linking WASI", &e))?;
+        v0_1::add_to_linker(&mut linker).map_err(|e| fail("linking host imports", &e))?;
+        let cache = match config.cache_dir {
+            Some(dir) => Some(ArtifactCache::new(dir.clone(), &engine).map_err(|e| fail(&dir.display().to_string(), &e))?),
+            None => None,
+        };
+        let ticker = EpochTicker::start(&engine).map_err(|e| fail("epoch thread", &e))?;
+        let reaper = Reaper::start().map_err(|e| fail("reaper thread", &e))?;
+        Ok(Runtime {
+            engine,
+            linker,
+            limits: Arc::new(config.limits),
+            http: Arc::default(),
+            cache,
+            reaper,
+            _ticker: ticker,
+        })
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Validates, compiles (or takes from the cache), pre-instantiates and describes a component.
+    pub fn load(&self, bytes: &[u8]) -> Result<CompiledPlugin, LoadError> {
+        validate::check_component(bytes, self.limits.component_bytes)?;
+        let content_hash = hex(&Sha256::digest(bytes));
+        let component = cache::compile(&self.engine, self.cache.as_ref(), &content_hash, bytes)?;
+        let instance_pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| LoadError::Incompatible(format!("{e:#}")))?;
+        let pre = v0_1::PluginPre::new(instance_pre).map_err(|e| LoadError::Incompatible(format!("{e:#}")))?;
+
+        let mut session = self.instantiate(&pre, Arc::default()).map_err(LoadError::Describe)?;
+        let described = session.call(|store, plugin| plugin.call_describe(store));
+        let info = described
+            .and_then(|info| v0_1::info_from_wit(info, self.limits.output_bytes))
+            .map_err(|error| LoadError::Describe(session.explain(error)));
+        self.reaper.dispose(session.store);
+        let info = info?;
+        let problems = info.problems();
+        if !problems.is_empty() {
+            return Err(LoadError::InvalidDescription(problems));
+        }
+        Ok(CompiledPlugin { info: Arc::new(info), content_hash, pre })
+    }
+
+    /// Runs `trigger` of `plugin` on `event` in a fresh instance: `matches`, then `actions` if it
+    /// matched. Never fails: a failure is an [`Outcome::Failed`].
+    pub fn evaluate(
+        &self,
+        plugin: &CompiledPlugin,
+        installation: &Arc<Installation>,
+        trigger: &str,
+        event: &Event,
+    ) -> Evaluation {
+        let started = Instant::now();
+        if plugin.info.trigger(trigger).is_none() {
+            let error = PluginError::UnknownTrigger { trigger: trigger.to_string() };
+            return Evaluation {
+                outcome: Outcome::Failed(error),
+                logs: Vec::new(),
+                logs_dropped_bytes: 0,
+                fuel_used: 0,
+                elapsed: started.elapsed(),
+            };
+        }
+        let event = v0_1::event_to_wit(event);
+        let mut session = match self.instantiate(&plugin.pre, installation.clone()) {
+            Ok(session) => session,
+            Err(error) => {
+                return Evaluation {
+                    outcome: Outcome::Failed(error),
+                    logs: Vec::new(),
+                    logs_dropped_bytes: 0,
+                    fuel_used: 0,
+                    elapsed: started.elapsed(),
+                };
+            }
+        };
+        let outcome = match session.decide(trigger, &event) {
+            Ok(outcome) => outcome,
+            Err(error) => Outcome::Failed(session.explain(error)),
+        };
+        let (logs, logs_dropped_bytes) = session.store.data().log.take();
+        let fuel_used = session.fuel_used;
+        self.reaper.dispose(session.store);
+        Evaluation { outcome, logs, logs_dropped_bytes, fuel_used, elapsed: started.elapsed() }
+    }
+
+    /// A fresh store and instance with the call limits set.
+    fn instantiate(
+        &self,
+        pre: &v0_1::PluginPre<Sandbox>,
+        installation: Arc<Installation>,
+    ) -> Result<Session, PluginError> {
+        let sandbox = Sandbox::new(installation, self.http.clone(), self.limits.clone());
+        let mut store = Store::new(&self.engine, sandbox);
+        store.limiter(|sandbox| &mut sandbox.limiter);
+        store.epoch_deadline_trap();
+        let mut session = Session { store, bindings: None, fuel_used: 0, limits: self.limits.clone() };
+        session.arm();
+        let instantiated = pre.instantiate(&mut session.store);
+        session.settle();
+        match instantiated {
+            Ok(bindings) => {
+                session.bindings = Some(bindings);
+                Ok(session)
+            }
+            Err(error) => {
+                let explained = session.explain_wasmtime(error);
+                let error = match explained {
+                    PluginError::Trap { message } if !message.starts_with("wasm trap") => {
+                        PluginError::Unavailable { reason: message }
+                    }
+                    other => other,
+                };
+                self.reaper.dispose(session.store);
+                Err(error)
+            }
+        }
+    }
+}
+
+/// One instance and its store, for the calls of one evaluation.
+struct Session {
+    store: Store<Sandbox>,
+    bindings: Option<v0_1::Plugin>,
+    fuel_used: u64,
+    limits: Arc<Limits>,
+}
+
+impl Session {
+    /// Fresh fuel and deadline for the next call.
+    fn arm(&mut self) {
+        let _ = self.store.set_fuel(self.limits.fuel);
+        self.store.set_epoch_deadline(EpochTicker::ticks_for(self.limits.deadline));
+        self.store.data_mut().call_deadline = Instant::now() + self.limits.deadline;
+    }
+
+    /// Accounts the fuel the last call used.
+    fn settle(&mut self) {
+        let left = self.store.get_fuel().unwrap_or(self.limits.fuel);
+        self.fuel_used += self.limits.fuel.saturating_sub(left);
+    }
+
+    /// Makes one call under fresh limits.
+    fn call<R>(
+        &mut self,
+        call: impl FnOnce(&mut Store<Sandbox>, &Triggers) -> wasmtime::Result<R>,
+    ) -> Result<R, PluginError> {
+        self.arm();
+        let bindings = self.bindings.as_ref().expect("instantiated");
+        let result = call(&mut self.store, bindings.wasmdesk_rules_triggers());
+        self.settle();
+        result.map_err(|error| self.explain_wasmtime(error))
+    }
+
+    fn decide(&mut self, trigger: &str, event: &v0_1::wasmdesk::rules::types::Event) -> Result<Outcome, PluginError> {
+        let matched = self
+            .call(|store, plugin| plugin.call_matches(store, trigger, event))?
+            .map_err(|message| PluginError::Rejected { message })?;
+        if !matched {
+            return Ok(Outcome::NotMatched);
+        }
+        let actions = self
+            .call(|store, plugin| plugin.call_actions(store, trigger, event))?
+            .map_err(|message| PluginError::Rejected { message })?;
+        Ok(Outcome::Matched(v0_1::actions_from_wit(actions, self.limits.output_bytes)?))
+    }
+
+    /// A failed call, in the terms most useful to the admin: a refused capability explains a
+    /// failure better than the error it led to.
+    fn explain(&self, error: PluginError) -> PluginError {
+        let denials = &self.store.data().denials;
+        match error {
+            PluginError::Rejected { .. } | PluginError::Trap { .. } if !denials.is_empty() => {
+                PluginError::CapabilityDenied { reason: denials.join("; ") }
+            }
+            other => other,
+        }
+    }
+
+    /// Classifies a wasmtime error: limits first, then traps with the guest's panic message.
+    fn explain_wasmtime(&self, error: wasmtime::Error) -> PluginError {
+        let limits = &self.limits;
+        let memory_refused = self.store.data().limiter.memory_refused;
+        match error.downcast_ref::<Trap>() {
+            Some(Trap::OutOfFuel) => PluginError::OutOfFuel { limit: limits.fuel },
+            Some(Trap::Interrupt) => PluginError::Deadline { limit_ms: limits.deadline.as_millis() as u64 },
+            Some(Trap::StackOverflow) => PluginError::StackOverflow { limit_bytes: limits.stack_bytes },
+            _ if memory_refused => PluginError::MemoryLimit { limit_bytes: limits.memory_bytes },
+            Some(trap) => {
+                let mut message = format!("wasm trap: {trap}");
+                if let Some(panic) = self.panic_message() {
+                    message.push_str("; ");
+                    message.push_str(&panic);
+                }
+                self.explain(PluginError::Trap { message })
+            }
+            None => PluginError::Trap { message: format!("{error:#}") },
+        }
+    }
+
+    /// The guest's Rust panic message, which std printed to stderr before aborting.
+    fn panic_message(&self) -> Option<String> {
+        let lines = self.store.data().log.lines();
+        let start = lines.iter().rposition(|line| line.message.contains("panicked at"))?;
+        Some(lines[start..].iter().take(2).map(|line| line.message.trim()).collect::<Vec<_>>().join(" "))
+    }
+}
+
+/// Drops finished stores on a thread of its own: returning an instance's slot to the pool
+/// (resetting its memory) is work the caller need not wait for.
+struct Reaper {
+    sender: Option<SyncSender<Store<Sandbox>>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Reaper {
+    fn start() -> std::io::Result<Reaper> {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Store<Sandbox>>(256);
+        let thread = std::thread::Builder::new().name("wasmdesk-reaper".into()).spawn(move || {
+            for store in receiver {
+                drop(store);
+            }
+        })?;
+        Ok(Reaper { sender: Some(sender), thread: Some(thread) })
+    }
+
+    /// Hands `store` to the reaper thread; drops it here if the reaper is behind.
+    fn dispose(&self, store: Store<Sandbox>) {
+        if let Some(sender) = &self.sender {
+            match sender.try_send(store) {
+                Ok(()) => {}
+                Err(TrySendError::Full(store) | TrySendError::Disconnected(store)) => drop(store),
+            }
+        }
+    }
+}
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        self.sender.take();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
