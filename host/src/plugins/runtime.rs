@@ -187,6 +187,14 @@ impl Runtime {
         Evaluation { outcome, logs, logs_dropped_bytes, fuel_used, elapsed: started.elapsed() }
     }
 
+    /// Starts and discards one fresh instance of `plugin`: what every evaluation pays before its
+    /// first call. For health checks and benchmarks.
+    pub fn check_instantiation(&self, plugin: &CompiledPlugin) -> Result<(), PluginError> {
+        let session = self.instantiate(&plugin.pre, Arc::default())?;
+        self.reaper.dispose(session.store);
+        Ok(())
+    }
+
     /// A fresh store and instance with the call limits set.
     fn instantiate(
         &self,
