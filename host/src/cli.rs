@@ -1,13 +1,17 @@
 //! The `wasmdesk` command line.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use crate::domain::Event;
-use crate::plugins::{Installation, Origin, Runtime, RuntimeConfig};
+use serde::Serialize;
+
+use crate::domain::{Action, Event, PluginInfo};
+use crate::plugins::{
+    CompiledPlugin, Evaluation, Installation, LogLine, Origin, Outcome, PluginError, Runtime, RuntimeConfig, bundled,
+};
 
 #[derive(Debug, Parser)]
 #[command(name = "wasmdesk", version, about = "A helpdesk core whose business rules are WebAssembly plugins")]
@@ -27,12 +31,14 @@ pub enum Command {
 pub enum PluginCommand {
     /// Print what a plugin describes about itself (triggers, fields, configuration) as JSON.
     Inspect {
-        /// The component, e.g. target/wasm32-wasip2/release/my_plugin.wasm.
-        file: PathBuf,
+        /// A component file (e.g. target/wasm32-wasip2/release/my_plugin.wasm) or the name of a
+        /// bundled plugin (e.g. retail-vip).
+        plugin: String,
     },
     /// Run every trigger of a plugin on an event and print what each would do, as JSON.
     Run {
-        file: PathBuf,
+        /// A component file or the name of a bundled plugin.
+        plugin: String,
         /// The event, as JSON (see "Event JSON" in the README).
         #[arg(long)]
         event: PathBuf,
@@ -53,18 +59,15 @@ fn parse_key_value(input: &str) -> Result<(String, String), String> {
 /// Runs a parsed command line; the exit code says whether it succeeded.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Plugin(PluginCommand::Inspect { file }) => {
+        Command::Plugin(PluginCommand::Inspect { plugin }) => {
             let runtime = Runtime::new(RuntimeConfig::default())?;
-            let plugin = load(&runtime, &file)?;
-            let report = serde_json::json!({
-                "content_hash": plugin.content_hash(),
-                "info": plugin.info(),
-            });
+            let plugin = load(&runtime, &plugin)?;
+            let report = InspectReport { content_hash: plugin.content_hash(), info: plugin.info() };
             println!("{}", serde_json::to_string_pretty(&report)?);
         }
-        Command::Plugin(PluginCommand::Run { file, event, config, allow_hosts }) => {
+        Command::Plugin(PluginCommand::Run { plugin, event, config, allow_hosts }) => {
             let runtime = Runtime::new(RuntimeConfig::default())?;
-            let plugin = load(&runtime, &file)?;
+            let plugin = load(&runtime, &plugin)?;
             let text = std::fs::read_to_string(&event).with_context(|| format!("reading {}", event.display()))?;
             let event: Event =
                 serde_json::from_str(&text).with_context(|| format!("{} is not a valid event", event.display()))?;
@@ -76,7 +79,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .filter(|trigger| trigger.events.contains(&event.kind))
                 .map(|trigger| {
                     let evaluation = runtime.evaluate(&plugin, &installation, &trigger.key, &event);
-                    serde_json::json!({ "trigger": trigger.key, "evaluation": evaluation })
+                    TriggerReport::new(&trigger.key, evaluation)
                 })
                 .collect();
             println!("{}", serde_json::to_string_pretty(&results)?);
@@ -85,7 +88,62 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn load(runtime: &Runtime, file: &PathBuf) -> anyhow::Result<crate::plugins::CompiledPlugin> {
-    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    runtime.load(&bytes).with_context(|| format!("{} was refused", file.display()))
+#[derive(Serialize)]
+struct InspectReport<'a> {
+    content_hash: &'a str,
+    info: &'a PluginInfo,
+}
+
+/// What `plugin run` prints for one trigger.
+#[derive(Serialize)]
+struct TriggerReport<'a> {
+    trigger: &'a str,
+    matched: bool,
+    actions: Vec<Action>,
+    error: Option<ErrorReport>,
+    logs: Vec<LogLine>,
+    logs_dropped_bytes: usize,
+    fuel_used: u64,
+    elapsed_us: u64,
+}
+
+#[derive(Serialize)]
+struct ErrorReport {
+    #[serde(flatten)]
+    error: PluginError,
+    message: String,
+}
+
+impl<'a> TriggerReport<'a> {
+    fn new(trigger: &'a str, evaluation: Evaluation) -> TriggerReport<'a> {
+        let (matched, actions, error) = match evaluation.outcome {
+            Outcome::NotMatched => (false, Vec::new(), None),
+            Outcome::Matched(actions) => (true, actions, None),
+            Outcome::Failed(error) => (false, Vec::new(), Some(ErrorReport { message: error.to_string(), error })),
+        };
+        TriggerReport {
+            trigger,
+            matched,
+            actions,
+            error,
+            logs: evaluation.logs,
+            logs_dropped_bytes: evaluation.logs_dropped_bytes,
+            fuel_used: evaluation.fuel_used,
+            elapsed_us: evaluation.elapsed.as_micros() as u64,
+        }
+    }
+}
+
+/// Loads a component file, or a bundled plugin by name when no such file exists.
+fn load(runtime: &Runtime, plugin: &str) -> anyhow::Result<CompiledPlugin> {
+    let path = Path::new(plugin);
+    let bytes = if path.exists() {
+        std::fs::read(path).with_context(|| format!("reading {plugin}"))?
+    } else if let Some((_, bytes)) = bundled().iter().find(|(name, _)| *name == plugin) {
+        bytes.to_vec()
+    } else {
+        let names: Vec<&str> = bundled().iter().map(|(name, _)| *name).collect();
+        anyhow::bail!("{plugin} is neither a file nor a bundled plugin ({})", names.join(", "));
+    };
+    runtime.load(&bytes).with_context(|| format!("{plugin} was refused"))
 }

@@ -103,7 +103,7 @@ impl Runtime {
             None => None,
         };
         let ticker = EpochTicker::start(&engine).map_err(|e| fail("epoch thread", &e))?;
-        let reaper = Reaper::start().map_err(|e| fail("reaper thread", &e))?;
+        let reaper = Reaper::start(config.limits.concurrent_instances).map_err(|e| fail("reaper thread", &e))?;
         Ok(Runtime {
             engine,
             linker,
@@ -318,15 +318,17 @@ impl Session {
 }
 
 /// Drops finished stores on a thread of its own: returning an instance's slot to the pool
-/// (resetting its memory) is work the caller need not wait for.
+/// (resetting its memory) is work the caller need not wait for. A store waiting here still holds
+/// its pool slot, so the queue is kept short: when it is full the caller drops the store itself.
 struct Reaper {
     sender: Option<SyncSender<Store<Sandbox>>>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Reaper {
-    fn start() -> std::io::Result<Reaper> {
-        let (sender, receiver) = std::sync::mpsc::sync_channel::<Store<Sandbox>>(256);
+    fn start(pool_slots: u32) -> std::io::Result<Reaper> {
+        let queue = (pool_slots as usize / 8).clamp(1, 32);
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Store<Sandbox>>(queue);
         let thread = std::thread::Builder::new().name("wasmdesk-reaper".into()).spawn(move || {
             for store in receiver {
                 drop(store);
