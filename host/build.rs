@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use wasmdesk_build_support::Toolchain;
+
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let workspace = manifest_dir.parent().expect("host/ sits in the workspace").to_path_buf();
@@ -10,7 +12,7 @@ fn main() {
     let packages = bundled_packages(&workspace.join("plugins"));
     let names: Vec<&str> = packages.iter().map(String::as_str).collect();
     wasmdesk_build_support::rerun_if_changed(&workspace, &["plugins"]);
-    let built = wasmdesk_build_support::build_components(&workspace, &names, &out_dir);
+    let built = wasmdesk_build_support::build_components(&workspace, &names, &out_dir, Toolchain::Bare);
 
     let mut source = String::from("/// The bundled plugins: (package name, component bytes).\n");
     source.push_str("pub const BUNDLED: &[(&str, &[u8])] = &[\n");

@@ -38,6 +38,8 @@
 //! The WIT contract this crate binds is `wit/rules.wit` (package `wasmdesk:rules@0.1.0`); its
 //! comments are the reference for every type re-exported here.
 
+#[cfg(all(target_arch = "wasm32", feature = "arena"))]
+mod arena;
 mod builders;
 mod fields;
 mod host;
@@ -90,6 +92,16 @@ pub mod prelude {
     };
 }
 
+/// Sends a panic's message to the evaluation's log, so the audit log says why a plugin trapped
+/// even when it was built without WASI (where stderr goes nowhere).
+#[doc(hidden)]
+pub fn __report_panics_to_the_log() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        std::panic::set_hook(Box::new(|info| Host::component().log(LogLevel::Error, &info.to_string())));
+    });
+}
+
 /// Export a [`Plugin`] implementation as the component's `wasmdesk:rules/triggers` interface.
 ///
 /// Outside WebAssembly (native unit tests, docs) this expands to nothing.
@@ -102,6 +114,7 @@ macro_rules! export_plugin {
 
             impl $crate::__Guest for __WasmdeskExport {
                 fn describe() -> $crate::PluginInfo {
+                    $crate::__report_panics_to_the_log();
                     <$plugin as $crate::Plugin>::describe()
                 }
 
@@ -109,6 +122,7 @@ macro_rules! export_plugin {
                     trigger: ::std::string::String,
                     event: $crate::Event,
                 ) -> ::std::result::Result<bool, ::std::string::String> {
+                    $crate::__report_panics_to_the_log();
                     <$plugin as $crate::Plugin>::matches(&trigger, &event, &$crate::Host::component())
                 }
 
@@ -116,6 +130,7 @@ macro_rules! export_plugin {
                     trigger: ::std::string::String,
                     event: $crate::Event,
                 ) -> ::std::result::Result<::std::vec::Vec<$crate::Action>, ::std::string::String> {
+                    $crate::__report_panics_to_the_log();
                     <$plugin as $crate::Plugin>::actions(&trigger, &event, &$crate::Host::component())
                 }
             }

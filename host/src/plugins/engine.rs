@@ -27,6 +27,11 @@ pub(crate) fn new_engine(limits: &Limits) -> wasmtime::Result<Engine> {
     // Deep recursion traps with a stack overflow instead of exhausting the host's stack.
     config.max_wasm_stack(limits.stack_bytes);
     config.cranelift_opt_level(OptLevel::Speed);
+    if std::env::var_os("WASMDESK_EXPERIMENT_NO_SIGNALS").is_some() {
+        config.signals_based_traps(false);
+        config.memory_guard_size(0);
+        config.memory_reservation(limits.memory_bytes as u64);
+    }
 
     // A fresh instance per evaluation is only cheap with pre-reserved slots: instantiation takes
     // a slot and maps the memory image copy-on-write, dropping the store returns the slot.
@@ -42,6 +47,9 @@ pub(crate) fn new_engine(limits: &Limits) -> wasmtime::Result<Engine> {
         .linear_memory_keep_resident(MEMORY_KEEP_RESIDENT)
         .table_keep_resident(64 << 10)
         .pagemap_scan(Enabled::Auto);
+    if std::env::var_os("WASMDESK_EXPERIMENT_NO_RESIDENT").is_some() {
+        pool.linear_memory_keep_resident(0).table_keep_resident(0).pagemap_scan(Enabled::No);
+    }
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     Engine::new(&config)
 }

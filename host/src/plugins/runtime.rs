@@ -2,16 +2,14 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::mpsc::{SyncSender, TrySendError};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use wasmtime::component::Linker;
+use wasmtime::component::{Instance, Linker};
 use wasmtime::{Engine, Store, Trap};
 
-use super::bindings::v0_1::{self, Triggers};
+use super::bindings::v0_1;
 use super::cache::{self, ArtifactCache};
 use super::engine::{EpochTicker, new_engine};
 use super::http::HttpClient;
@@ -33,6 +31,7 @@ pub struct CompiledPlugin {
     info: Arc<PluginInfo>,
     content_hash: String,
     pre: v0_1::PluginPre<Sandbox>,
+    exports: v0_1::TriggerExports,
 }
 
 impl CompiledPlugin {
@@ -82,7 +81,6 @@ pub struct Runtime {
     limits: Arc<Limits>,
     http: Arc<HttpClient>,
     cache: Option<ArtifactCache>,
-    reaper: Reaper,
     _ticker: EpochTicker,
 }
 
@@ -103,14 +101,12 @@ impl Runtime {
             None => None,
         };
         let ticker = EpochTicker::start(&engine).map_err(|e| fail("epoch thread", &e))?;
-        let reaper = Reaper::start(config.limits.concurrent_instances).map_err(|e| fail("reaper thread", &e))?;
         Ok(Runtime {
             engine,
             linker,
             limits: Arc::new(config.limits),
             http: Arc::default(),
             cache,
-            reaper,
             _ticker: ticker,
         })
     }
@@ -129,19 +125,24 @@ impl Runtime {
             .instantiate_pre(&component)
             .map_err(|e| LoadError::Incompatible(format!("{e:#}")))?;
         let pre = v0_1::PluginPre::new(instance_pre).map_err(|e| LoadError::Incompatible(format!("{e:#}")))?;
+        let exports = v0_1::TriggerExports::find(&component)
+            .ok_or_else(|| LoadError::Incompatible("`matches` or `actions` is missing".into()))?;
 
-        let mut session = self.instantiate(&pre, Arc::default()).map_err(LoadError::Describe)?;
-        let described = session.call(|store, plugin| plugin.call_describe(store));
+        // Through the generated bindings, which type-check every export: this is the check that
+        // lets evaluations skip it (see `TriggerExports`).
+        let mut session = self.session(Arc::default());
+        let plugin = pre
+            .instantiate(&mut session.store)
+            .map_err(|error| LoadError::Describe(session.explain_instantiation(error)))?;
+        let described = session.call(|store| plugin.wasmdesk_rules_triggers().call_describe(store));
         let info = described
             .and_then(|info| v0_1::info_from_wit(info, self.limits.output_bytes))
-            .map_err(|error| LoadError::Describe(session.explain(error)));
-        self.reaper.dispose(session.store);
-        let info = info?;
+            .map_err(|error| LoadError::Describe(session.explain(error)))?;
         let problems = info.problems();
         if !problems.is_empty() {
             return Err(LoadError::InvalidDescription(problems));
         }
-        Ok(CompiledPlugin { info: Arc::new(info), content_hash, pre })
+        Ok(CompiledPlugin { info: Arc::new(info), content_hash, pre, exports })
     }
 
     /// Runs `trigger` of `plugin` on `event` in a fresh instance: `matches`, then `actions` if it
@@ -165,9 +166,11 @@ impl Runtime {
             };
         }
         let event = v0_1::event_to_wit(event);
-        let mut session = match self.instantiate(&plugin.pre, installation.clone()) {
-            Ok(session) => session,
+        let mut session = self.session(installation.clone());
+        let instance = match plugin.pre.instance_pre().instantiate(&mut session.store) {
+            Ok(instance) => instance,
             Err(error) => {
+                let error = session.explain_instantiation(error);
                 return Evaluation {
                     outcome: Outcome::Failed(error),
                     logs: Vec::new(),
@@ -177,62 +180,40 @@ impl Runtime {
                 };
             }
         };
-        let outcome = match session.decide(trigger, &event) {
+        let outcome = match session.decide(&plugin.exports, &instance, trigger, &event) {
             Ok(outcome) => outcome,
             Err(error) => Outcome::Failed(session.explain(error)),
         };
         let (logs, logs_dropped_bytes) = session.store.data().log.take();
         let fuel_used = session.fuel_used;
-        self.reaper.dispose(session.store);
         Evaluation { outcome, logs, logs_dropped_bytes, fuel_used, elapsed: started.elapsed() }
     }
 
     /// Starts and discards one fresh instance of `plugin`: what every evaluation pays before its
     /// first call. For health checks and benchmarks.
     pub fn check_instantiation(&self, plugin: &CompiledPlugin) -> Result<(), PluginError> {
-        let session = self.instantiate(&plugin.pre, Arc::default())?;
-        self.reaper.dispose(session.store);
-        Ok(())
+        let mut session = self.session(Arc::default());
+        match plugin.pre.instance_pre().instantiate(&mut session.store) {
+            Ok(_) => Ok(()),
+            Err(error) => Err(session.explain_instantiation(error)),
+        }
     }
 
-    /// A fresh store and instance with the call limits set.
-    fn instantiate(
-        &self,
-        pre: &v0_1::PluginPre<Sandbox>,
-        installation: Arc<Installation>,
-    ) -> Result<Session, PluginError> {
+    /// A fresh store, armed with the call limits.
+    fn session(&self, installation: Arc<Installation>) -> Session {
         let sandbox = Sandbox::new(installation, self.http.clone(), self.limits.clone());
         let mut store = Store::new(&self.engine, sandbox);
         store.limiter(|sandbox| &mut sandbox.limiter);
         store.epoch_deadline_trap();
-        let mut session = Session { store, bindings: None, fuel_used: 0, limits: self.limits.clone() };
+        let mut session = Session { store, fuel_used: 0, limits: self.limits.clone() };
         session.arm();
-        let instantiated = pre.instantiate(&mut session.store);
-        session.settle();
-        match instantiated {
-            Ok(bindings) => {
-                session.bindings = Some(bindings);
-                Ok(session)
-            }
-            Err(error) => {
-                let explained = session.explain_wasmtime(error);
-                let error = match explained {
-                    PluginError::Trap { message } if !message.starts_with("wasm trap") => {
-                        PluginError::Unavailable { reason: message }
-                    }
-                    other => other,
-                };
-                self.reaper.dispose(session.store);
-                Err(error)
-            }
-        }
+        session
     }
 }
 
 /// One instance and its store, for the calls of one evaluation.
 struct Session {
     store: Store<Sandbox>,
-    bindings: Option<v0_1::Plugin>,
     fuel_used: u64,
     limits: Arc<Limits>,
 }
@@ -252,28 +233,41 @@ impl Session {
     }
 
     /// Makes one call under fresh limits.
-    fn call<R>(
-        &mut self,
-        call: impl FnOnce(&mut Store<Sandbox>, &Triggers) -> wasmtime::Result<R>,
-    ) -> Result<R, PluginError> {
+    fn call<R>(&mut self, call: impl FnOnce(&mut Store<Sandbox>) -> wasmtime::Result<R>) -> Result<R, PluginError> {
         self.arm();
-        let bindings = self.bindings.as_ref().expect("instantiated");
-        let result = call(&mut self.store, bindings.wasmdesk_rules_triggers());
+        let result = call(&mut self.store);
         self.settle();
         result.map_err(|error| self.explain_wasmtime(error))
     }
 
-    fn decide(&mut self, trigger: &str, event: &v0_1::wasmdesk::rules::types::Event) -> Result<Outcome, PluginError> {
+    fn decide(
+        &mut self,
+        exports: &v0_1::TriggerExports,
+        instance: &Instance,
+        trigger: &str,
+        event: &v0_1::WitEvent,
+    ) -> Result<Outcome, PluginError> {
         let matched = self
-            .call(|store, plugin| plugin.call_matches(store, trigger, event))?
+            .call(|store| exports.call_matches(store, instance, trigger, event))?
             .map_err(|message| PluginError::Rejected { message })?;
         if !matched {
             return Ok(Outcome::NotMatched);
         }
         let actions = self
-            .call(|store, plugin| plugin.call_actions(store, trigger, event))?
+            .call(|store| exports.call_actions(store, instance, trigger, event))?
             .map_err(|message| PluginError::Rejected { message })?;
         Ok(Outcome::Matched(v0_1::actions_from_wit(actions, self.limits.output_bytes)?))
+    }
+
+    /// A failed instantiation (instantiation runs the component's start code under the limits).
+    fn explain_instantiation(&mut self, error: wasmtime::Error) -> PluginError {
+        self.settle();
+        match self.explain_wasmtime(error) {
+            PluginError::Trap { message } if !message.starts_with("wasm trap") => {
+                PluginError::Unavailable { reason: message }
+            }
+            other => other,
+        }
     }
 
     /// A failed call, in the terms most useful to the admin: a refused capability explains a
@@ -313,47 +307,15 @@ impl Session {
     fn panic_message(&self) -> Option<String> {
         let lines = self.store.data().log.lines();
         let start = lines.iter().rposition(|line| line.message.contains("panicked at"))?;
-        Some(lines[start..].iter().take(2).map(|line| line.message.trim()).collect::<Vec<_>>().join(" "))
-    }
-}
-
-/// Drops finished stores on a thread of its own: returning an instance's slot to the pool
-/// (resetting its memory) is work the caller need not wait for. A store waiting here still holds
-/// its pool slot, so the queue is kept short: when it is full the caller drops the store itself.
-struct Reaper {
-    sender: Option<SyncSender<Store<Sandbox>>>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Reaper {
-    fn start(pool_slots: u32) -> std::io::Result<Reaper> {
-        let queue = (pool_slots as usize / 8).clamp(1, 32);
-        let (sender, receiver) = std::sync::mpsc::sync_channel::<Store<Sandbox>>(queue);
-        let thread = std::thread::Builder::new().name("wasmdesk-reaper".into()).spawn(move || {
-            for store in receiver {
-                drop(store);
-            }
-        })?;
-        Ok(Reaper { sender: Some(sender), thread: Some(thread) })
-    }
-
-    /// Hands `store` to the reaper thread; drops it here if the reaper is behind.
-    fn dispose(&self, store: Store<Sandbox>) {
-        if let Some(sender) = &self.sender {
-            match sender.try_send(store) {
-                Ok(()) => {}
-                Err(TrySendError::Full(store) | TrySendError::Disconnected(store)) => drop(store),
+        let mut message = lines[start].message.trim().replace('\n', " ");
+        // std's default hook prints the location and the message on separate lines.
+        if message.ends_with(':') {
+            if let Some(next) = lines.get(start + 1) {
+                message.push(' ');
+                message.push_str(next.message.trim());
             }
         }
-    }
-}
-
-impl Drop for Reaper {
-    fn drop(&mut self) {
-        self.sender.take();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        Some(message)
     }
 }
 

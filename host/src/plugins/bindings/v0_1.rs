@@ -1,6 +1,7 @@
 //! `wasmdesk:rules@0.1.0`: bindings, the host imports, and conversions to domain types.
 
-use wasmtime::component::{HasSelf, Linker};
+use wasmtime::Store;
+use wasmtime::component::{Component, ComponentExportIndex, HasSelf, Instance, Linker, TypedFunc};
 
 use crate::domain::{self, FieldSpec};
 use crate::plugins::http::Failure;
@@ -12,9 +13,63 @@ wasmtime::component::bindgen!({
     world: "plugin",
 });
 
-pub(crate) use self::exports::wasmdesk::rules::triggers::Guest as Triggers;
 use self::wasmdesk::rules::host as wit_host;
 use self::wasmdesk::rules::types as wit;
+pub(crate) use self::wasmdesk::rules::types::Event as WitEvent;
+
+/// Where `matches` and `actions` are in a component, found once at load.
+///
+/// The generated `Plugin::instantiate` type-checks every export on every instantiation, which
+/// costs more than the evaluation itself. `Runtime::load` instantiates each component once
+/// through the generated, checked path; afterwards the types are known to match, and each fresh
+/// instance is called through these indices without checking again.
+#[derive(Clone)]
+pub(crate) struct TriggerExports {
+    matches: ComponentExportIndex,
+    actions: ComponentExportIndex,
+}
+
+impl TriggerExports {
+    pub(crate) fn find(component: &Component) -> Option<TriggerExports> {
+        let interface = component.get_export_index(None, super::EXPORT_INTERFACE)?;
+        Some(TriggerExports {
+            matches: component.get_export_index(Some(&interface), "matches")?,
+            actions: component.get_export_index(Some(&interface), "actions")?,
+        })
+    }
+
+    pub(crate) fn call_matches(
+        &self,
+        store: &mut Store<Sandbox>,
+        instance: &Instance,
+        trigger: &str,
+        event: &WitEvent,
+    ) -> wasmtime::Result<Result<bool, String>> {
+        let func = instance.get_func(&mut *store, &self.matches).ok_or_else(|| missing("matches"))?;
+        // SAFETY: `Runtime::load` type-checked this export of this component against
+        // `wasmdesk:rules@0.1.0` (see the type's docs); every instance has the same types.
+        let typed = unsafe { TypedFunc::<(&str, &WitEvent), (Result<bool, String>,)>::new_unchecked(func) };
+        Ok(typed.call(store, (trigger, event))?.0)
+    }
+
+    pub(crate) fn call_actions(
+        &self,
+        store: &mut Store<Sandbox>,
+        instance: &Instance,
+        trigger: &str,
+        event: &WitEvent,
+    ) -> wasmtime::Result<Result<Vec<wit::Action>, String>> {
+        let func = instance.get_func(&mut *store, &self.actions).ok_or_else(|| missing("actions"))?;
+        // SAFETY: as in `call_matches`.
+        let typed =
+            unsafe { TypedFunc::<(&str, &WitEvent), (Result<Vec<wit::Action>, String>,)>::new_unchecked(func) };
+        Ok(typed.call(store, (trigger, event))?.0)
+    }
+}
+
+fn missing(export: &str) -> wasmtime::Error {
+    wasmtime::format_err!("the instance has no `{export}` export")
+}
 
 /// Links the host imports of this version.
 pub(crate) fn add_to_linker(linker: &mut Linker<Sandbox>) -> wasmtime::Result<()> {
