@@ -8,8 +8,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Initial linear memory of bundled plugins: Rust's 1 MiB stack plus room for the heap.
-const BARE_INITIAL_MEMORY: usize = 2 << 20;
+/// Initial linear memory of bundled plugins: stack, static data and room for the heap.
+const BARE_INITIAL_MEMORY: usize = 256 << 10;
+
+/// Stack of bundled plugins. Rules recurse little; a small stack keeps every page an evaluation
+/// touches within the first few dozen, which the pooling allocator resets cheaply.
+const BARE_STACK: usize = 64 << 10;
 
 /// How a plugin becomes a component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +39,12 @@ impl Toolchain {
 /// component as `<package>.wasm` (dashes become underscores) into `out_dir`. Returns the paths in
 /// the order of `packages`. Panics on failure: this runs in build scripts, where a panic is how a
 /// failure is reported (cargo's own output above it says what went wrong).
-pub fn build_components(workspace: &Path, packages: &[&str], out_dir: &Path, toolchain: Toolchain) -> Vec<PathBuf> {
+pub fn build_components(
+    workspace: &Path,
+    packages: &[&str],
+    out_dir: &Path,
+    toolchain: Toolchain,
+) -> Vec<PathBuf> {
     let target = toolchain.target();
     ensure_target_installed(target);
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -50,29 +59,44 @@ pub fn build_components(workspace: &Path, packages: &[&str], out_dir: &Path, too
         command.args(["-p", package]);
     }
     // The outer build's flags are for the host target, not for wasm.
-    for var in ["CARGO_ENCODED_RUSTFLAGS", "RUSTFLAGS", "CARGO_BUILD_TARGET", "CARGO_TARGET_DIR"] {
+    for var in [
+        "CARGO_ENCODED_RUSTFLAGS",
+        "RUSTFLAGS",
+        "CARGO_BUILD_TARGET",
+        "CARGO_TARGET_DIR",
+    ] {
         command.env_remove(var);
     }
     if toolchain == Toolchain::Bare {
         // Start with room for a typical evaluation's heap: a memory that never grows needs no
         // `mprotect` on the host, neither when it grows nor when its pool slot is reused.
-        command.env("CARGO_ENCODED_RUSTFLAGS", format!("-Clink-arg=--initial-memory={BARE_INITIAL_MEMORY}"));
+        command.env(
+            "CARGO_ENCODED_RUSTFLAGS",
+            format!("-Clink-arg=--initial-memory={BARE_INITIAL_MEMORY}\x1f-Clink-arg=-zstack-size={BARE_STACK}"),
+        );
     }
-    let status = command.status().expect("failed to run cargo for the plugin build");
-    assert!(status.success(), "building plugins {packages:?} for {target} failed");
+    let status = command
+        .status()
+        .expect("failed to run cargo for the plugin build");
+    assert!(
+        status.success(),
+        "building plugins {packages:?} for {target} failed"
+    );
 
     packages
         .iter()
         .map(|package| {
             let file = format!("{}.wasm", package.replace('-', "_"));
             let built = target_dir.join(target).join("plugin").join(&file);
-            let bytes = std::fs::read(&built).unwrap_or_else(|e| panic!("reading {} failed: {e}", built.display()));
+            let bytes = std::fs::read(&built)
+                .unwrap_or_else(|e| panic!("reading {} failed: {e}", built.display()));
             let component = match toolchain {
                 Toolchain::Wasip2 => bytes,
                 Toolchain::Bare => componentize(&bytes, package),
             };
             let written = out_dir.join(&file);
-            std::fs::write(&written, component).unwrap_or_else(|e| panic!("writing {} failed: {e}", written.display()));
+            std::fs::write(&written, component)
+                .unwrap_or_else(|e| panic!("writing {} failed: {e}", written.display()));
             written
         })
         .collect()
@@ -102,7 +126,12 @@ fn nested_target_dir(out_dir: &Path) -> PathBuf {
     let target = out_dir
         .ancestors()
         .find(|dir| dir.join("CACHEDIR.TAG").exists())
-        .unwrap_or_else(|| out_dir.ancestors().nth(4).expect("OUT_DIR is nested in the target dir"));
+        .unwrap_or_else(|| {
+            out_dir
+                .ancestors()
+                .nth(4)
+                .expect("OUT_DIR is nested in the target dir")
+        });
     target.join("wasm-plugins")
 }
 
@@ -125,5 +154,8 @@ fn ensure_target_installed(target: &str) {
         rustup.args(["--toolchain", &toolchain]);
     }
     let added = rustup.status().is_ok_and(|status| status.success());
-    assert!(added, "the {target} target is missing; run `rustup target add {target}`");
+    assert!(
+        added,
+        "the {target} target is missing; run `rustup target add {target}`"
+    );
 }

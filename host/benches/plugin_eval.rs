@@ -23,10 +23,19 @@ fn event() -> Event {
     fields.insert("service_level".into(), FieldValue::Option("gold".into()));
     fields.insert("annual_spend".into(), FieldValue::Number(640.5));
     fields.insert("social_influence".into(), FieldValue::Option("high".into()));
-    fields.insert("last_purchase_date".into(), FieldValue::Date("2026-10-30".into()));
-    fields.insert("subscription_renewal_date".into(), FieldValue::Date("2027-01-15".into()));
+    fields.insert(
+        "last_purchase_date".into(),
+        FieldValue::Date("2026-10-30".into()),
+    );
+    fields.insert(
+        "subscription_renewal_date".into(),
+        FieldValue::Date("2027-01-15".into()),
+    );
     for i in 0..15 {
-        fields.insert(format!("extra_field_{i:02}"), FieldValue::Text(format!("value number {i}")));
+        fields.insert(
+            format!("extra_field_{i:02}"),
+            FieldValue::Text(format!("value number {i}")),
+        );
     }
     assert_eq!(fields.len(), 20);
     event
@@ -52,22 +61,39 @@ fn native_rule(event: &Event, installation: &Installation) -> Option<Vec<Action>
     }
     let priority: Priority = installation.config_value("priority")?.parse().ok()?;
     let group = installation.config_value("group")?.to_string();
-    Some(vec![Action::SetPriority(priority), Action::AssignGroup(group), Action::AddTags(vec!["vip".into()])])
+    Some(vec![
+        Action::SetPriority(priority),
+        Action::AssignGroup(group),
+        Action::AddTags(vec!["vip".into()]),
+    ])
 }
 
 fn retail_vip(c: &mut Criterion) {
     let runtime = Runtime::new(RuntimeConfig::default()).unwrap();
-    let bytes = bundled().iter().find(|(name, _)| *name == "retail-vip").unwrap().1;
+    let bytes = bundled()
+        .iter()
+        .find(|(name, _)| *name == "retail-vip")
+        .unwrap()
+        .1;
     let plugin = runtime.load(bytes).unwrap();
     let installation = Installation::new(plugin.info(), [], vec![]);
     let event = event();
 
     let expected = native_rule(&event, &installation).expect("the event matches");
-    assert_eq!(runtime.evaluate(&plugin, &installation, "vip-escalation", &event).outcome, Outcome::Matched(expected));
+    assert_eq!(
+        runtime
+            .evaluate(&plugin, &installation, "vip-escalation", &event)
+            .outcome,
+        Outcome::Matched(expected)
+    );
 
     let mut group = c.benchmark_group("retail_vip");
-    group.bench_function("native_rule", |b| b.iter(|| native_rule(black_box(&event), &installation)));
-    group.bench_function("instantiate_only", |b| b.iter(|| runtime.check_instantiation(&plugin).unwrap()));
+    group.bench_function("native_rule", |b| {
+        b.iter(|| native_rule(black_box(&event), &installation))
+    });
+    group.bench_function("instantiate_only", |b| {
+        b.iter(|| runtime.check_instantiation(&plugin).unwrap())
+    });
     group.bench_function("wasm_fresh_instance", |b| {
         b.iter(|| runtime.evaluate(&plugin, &installation, "vip-escalation", black_box(&event)))
     });

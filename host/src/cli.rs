@@ -10,11 +10,16 @@ use serde::Serialize;
 
 use crate::domain::{Action, Event, PluginInfo};
 use crate::plugins::{
-    CompiledPlugin, Evaluation, Installation, LogLine, Origin, Outcome, PluginError, Runtime, RuntimeConfig, bundled,
+    CompiledPlugin, Evaluation, Installation, LogLine, Origin, Outcome, PluginError, Runtime,
+    RuntimeConfig, bundled,
 };
 
 #[derive(Debug, Parser)]
-#[command(name = "wasmdesk", version, about = "A helpdesk core whose business rules are WebAssembly plugins")]
+#[command(
+    name = "wasmdesk",
+    version,
+    about = "A helpdesk core whose business rules are WebAssembly plugins"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -52,7 +57,9 @@ pub enum PluginCommand {
 }
 
 fn parse_key_value(input: &str) -> Result<(String, String), String> {
-    let (key, value) = input.split_once('=').ok_or_else(|| format!("{input:?} is not KEY=VALUE"))?;
+    let (key, value) = input
+        .split_once('=')
+        .ok_or_else(|| format!("{input:?} is not KEY=VALUE"))?;
     Ok((key.trim().to_string(), value.to_string()))
 }
 
@@ -62,15 +69,24 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Plugin(PluginCommand::Inspect { plugin }) => {
             let runtime = Runtime::new(RuntimeConfig::default())?;
             let plugin = load(&runtime, &plugin)?;
-            let report = InspectReport { content_hash: plugin.content_hash(), info: plugin.info() };
+            let report = InspectReport {
+                content_hash: plugin.content_hash(),
+                info: plugin.info(),
+            };
             println!("{}", serde_json::to_string_pretty(&report)?);
         }
-        Command::Plugin(PluginCommand::Run { plugin, event, config, allow_hosts }) => {
+        Command::Plugin(PluginCommand::Run {
+            plugin,
+            event,
+            config,
+            allow_hosts,
+        }) => {
             let runtime = Runtime::new(RuntimeConfig::default())?;
             let plugin = load(&runtime, &plugin)?;
-            let text = std::fs::read_to_string(&event).with_context(|| format!("reading {}", event.display()))?;
-            let event: Event =
-                serde_json::from_str(&text).with_context(|| format!("{} is not a valid event", event.display()))?;
+            let text = std::fs::read_to_string(&event)
+                .with_context(|| format!("reading {}", event.display()))?;
+            let event: Event = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a valid event", event.display()))?;
             let installation = Installation::new(plugin.info(), config, allow_hosts);
             let results: Vec<_> = plugin
                 .info()
@@ -119,7 +135,14 @@ impl<'a> TriggerReport<'a> {
         let (matched, actions, error) = match evaluation.outcome {
             Outcome::NotMatched => (false, Vec::new(), None),
             Outcome::Matched(actions) => (true, actions, None),
-            Outcome::Failed(error) => (false, Vec::new(), Some(ErrorReport { message: error.to_string(), error })),
+            Outcome::Failed(error) => (
+                false,
+                Vec::new(),
+                Some(ErrorReport {
+                    message: error.to_string(),
+                    error,
+                }),
+            ),
         };
         TriggerReport {
             trigger,
@@ -143,7 +166,12 @@ fn load(runtime: &Runtime, plugin: &str) -> anyhow::Result<CompiledPlugin> {
         bytes.to_vec()
     } else {
         let names: Vec<&str> = bundled().iter().map(|(name, _)| *name).collect();
-        anyhow::bail!("{plugin} is neither a file nor a bundled plugin ({})", names.join(", "));
+        anyhow::bail!(
+            "{plugin} is neither a file nor a bundled plugin ({})",
+            names.join(", ")
+        );
     };
-    runtime.load(&bytes).with_context(|| format!("{plugin} was refused"))
+    runtime
+        .load(&bytes)
+        .with_context(|| format!("{plugin} was refused"))
 }

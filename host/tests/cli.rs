@@ -3,16 +3,26 @@
 use std::process::{Command, Output};
 
 fn wasmdesk(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wasmdesk")).args(args).output().expect("wasmdesk runs")
+    Command::new(env!("CARGO_BIN_EXE_wasmdesk"))
+        .args(args)
+        .output()
+        .expect("wasmdesk runs")
 }
 
 fn json(output: &Output) -> serde_json::Value {
-    assert!(output.status.success(), "failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     serde_json::from_slice(&output.stdout).expect("prints JSON")
 }
 
 fn example_event() -> String {
-    format!("{}/../examples/events/platinum-customer.json", env!("CARGO_MANIFEST_DIR"))
+    format!(
+        "{}/../examples/events/platinum-customer.json",
+        env!("CARGO_MANIFEST_DIR")
+    )
 }
 
 #[test]
@@ -26,7 +36,13 @@ fn inspect_prints_the_description() {
 
 #[test]
 fn run_prints_what_each_trigger_would_do() {
-    let report = json(&wasmdesk(&["plugin", "run", "retail-vip", "--event", &example_event()]));
+    let report = json(&wasmdesk(&[
+        "plugin",
+        "run",
+        "retail-vip",
+        "--event",
+        &example_event(),
+    ]));
     let trigger = &report[0];
     assert_eq!(trigger["trigger"], "vip-escalation");
     assert_eq!(trigger["matched"], true);
@@ -40,13 +56,37 @@ fn run_prints_what_each_trigger_would_do() {
 #[test]
 fn run_takes_configuration() {
     let event = example_event();
-    let report = json(&wasmdesk(&["plugin", "run", "retail-vip", "--event", &event, "--config", "priority=urgent"]));
-    assert_eq!(report[0]["actions"][0], serde_json::json!({"set_priority": "urgent"}));
+    let report = json(&wasmdesk(&[
+        "plugin",
+        "run",
+        "retail-vip",
+        "--event",
+        &event,
+        "--config",
+        "priority=urgent",
+    ]));
+    assert_eq!(
+        report[0]["actions"][0],
+        serde_json::json!({"set_priority": "urgent"})
+    );
 
-    let report = json(&wasmdesk(&["plugin", "run", "retail-vip", "--event", &event, "--config", "spend_threshold=lots"]));
+    let report = json(&wasmdesk(&[
+        "plugin",
+        "run",
+        "retail-vip",
+        "--event",
+        &event,
+        "--config",
+        "spend_threshold=lots",
+    ]));
     assert_eq!(report[0]["matched"], false);
     assert_eq!(report[0]["error"]["kind"], "rejected");
-    assert!(report[0]["error"]["message"].as_str().unwrap().contains("spend_threshold"));
+    assert!(
+        report[0]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("spend_threshold")
+    );
 }
 
 #[test]
@@ -54,15 +94,27 @@ fn bad_input_gets_a_clear_message() {
     let unknown = wasmdesk(&["plugin", "inspect", "no-such-plugin"]);
     assert!(!unknown.status.success());
     let stderr = String::from_utf8_lossy(&unknown.stderr);
-    assert!(stderr.contains("neither a file nor a bundled plugin") && stderr.contains("retail-vip"), "{stderr}");
+    assert!(
+        stderr.contains("neither a file nor a bundled plugin") && stderr.contains("retail-vip"),
+        "{stderr}"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let bad_event = dir.path().join("event.json");
     std::fs::write(&bad_event, r#"{"kind": "deleted"}"#).unwrap();
-    let output = wasmdesk(&["plugin", "run", "retail-vip", "--event", bad_event.to_str().unwrap()]);
+    let output = wasmdesk(&[
+        "plugin",
+        "run",
+        "retail-vip",
+        "--event",
+        bad_event.to_str().unwrap(),
+    ]);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("is not a valid event") && stderr.contains("deleted"), "{stderr}");
+    assert!(
+        stderr.contains("is not a valid event") && stderr.contains("deleted"),
+        "{stderr}"
+    );
 
     let not_wasm = dir.path().join("plugin.wasm");
     std::fs::write(&not_wasm, b"definitely not wasm").unwrap();
@@ -70,6 +122,14 @@ fn bad_input_gets_a_clear_message() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("not a WebAssembly binary"));
 
-    let output = wasmdesk(&["plugin", "run", "retail-vip", "--event", bad_event.to_str().unwrap(), "--config", "novalue"]);
+    let output = wasmdesk(&[
+        "plugin",
+        "run",
+        "retail-vip",
+        "--event",
+        bad_event.to_str().unwrap(),
+        "--config",
+        "novalue",
+    ]);
     assert!(String::from_utf8_lossy(&output.stderr).contains("is not KEY=VALUE"));
 }

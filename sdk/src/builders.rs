@@ -57,7 +57,11 @@ impl PluginInfo {
     }
     /// The default the plugin declared for configuration `key`.
     pub fn config_default(&self, key: &str) -> Option<&str> {
-        self.config.iter().find(|c| c.key == key)?.default.as_deref()
+        self.config
+            .iter()
+            .find(|c| c.key == key)?
+            .default
+            .as_deref()
     }
 }
 
@@ -71,7 +75,12 @@ impl TriggerInfo {
         TriggerInfo::on(key, title, &[EventKind::Updated])
     }
     pub fn on(key: &str, title: &str, events: &[EventKind]) -> TriggerInfo {
-        TriggerInfo { key: key.into(), title: title.into(), description: String::new(), events: events.to_vec() }
+        TriggerInfo {
+            key: key.into(),
+            title: title.into(),
+            description: String::new(),
+            events: events.to_vec(),
+        }
     }
     pub fn description(mut self, description: &str) -> Self {
         self.description = description.into();
@@ -109,15 +118,24 @@ impl FieldSpec {
         FieldSpec::new(key, FieldType::Checkbox, title)
     }
     pub fn regexp(key: &str, title: &str, pattern: &str) -> FieldSpec {
-        FieldSpec { pattern: Some(pattern.into()), ..FieldSpec::new(key, FieldType::Regexp, title) }
+        FieldSpec {
+            pattern: Some(pattern.into()),
+            ..FieldSpec::new(key, FieldType::Regexp, title)
+        }
     }
     /// A dropdown whose options are named after their tag values (`1_year` → "1 Year").
     pub fn dropdown(key: &str, title: &str, tags: &[&str]) -> FieldSpec {
-        FieldSpec { options: options_from_tags(tags), ..FieldSpec::new(key, FieldType::Dropdown, title) }
+        FieldSpec {
+            options: options_from_tags(tags),
+            ..FieldSpec::new(key, FieldType::Dropdown, title)
+        }
     }
     /// A multiselect whose options are named after their tag values.
     pub fn multiselect(key: &str, title: &str, tags: &[&str]) -> FieldSpec {
-        FieldSpec { options: options_from_tags(tags), ..FieldSpec::new(key, FieldType::Multiselect, title) }
+        FieldSpec {
+            options: options_from_tags(tags),
+            ..FieldSpec::new(key, FieldType::Multiselect, title)
+        }
     }
     pub fn description(mut self, description: &str) -> Self {
         self.description = description.into();
@@ -126,7 +144,12 @@ impl FieldSpec {
 }
 
 fn options_from_tags(tags: &[&str]) -> Vec<FieldOption> {
-    tags.iter().map(|tag| FieldOption { name: title_case(tag), value: tag.to_string() }).collect()
+    tags.iter()
+        .map(|tag| FieldOption {
+            name: title_case(tag),
+            value: tag.to_string(),
+        })
+        .collect()
 }
 
 fn title_case(tag: &str) -> String {
@@ -134,7 +157,10 @@ fn title_case(tag: &str) -> String {
         .filter(|word| !word.is_empty())
         .map(|word| {
             let mut chars = word.chars();
-            chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+            chars
+                .next()
+                .map(|first| first.to_uppercase().chain(chars).collect())
+                .unwrap_or_default()
         })
         .collect::<Vec<String>>()
         .join(" ")
@@ -142,7 +168,11 @@ fn title_case(tag: &str) -> String {
 
 impl ConfigKey {
     pub fn new(key: &str, description: &str) -> ConfigKey {
-        ConfigKey { key: key.into(), description: description.into(), default: None }
+        ConfigKey {
+            key: key.into(),
+            description: description.into(),
+            default: None,
+        }
     }
     pub fn default(mut self, value: &str) -> Self {
         self.default = Some(value.into());
@@ -170,16 +200,28 @@ impl Action {
         Action::AddInternalNote(text.into())
     }
     pub fn set_user_field(key: &str, value: FieldValue) -> Action {
-        Action::SetUserField(CustomValue { key: key.into(), value })
+        Action::SetUserField(CustomValue {
+            key: key.into(),
+            value,
+        })
     }
     pub fn set_organization_field(key: &str, value: FieldValue) -> Action {
-        Action::SetOrganizationField(CustomValue { key: key.into(), value })
+        Action::SetOrganizationField(CustomValue {
+            key: key.into(),
+            value,
+        })
     }
     pub fn set_ticket_field(key: &str, value: FieldValue) -> Action {
-        Action::SetTicketField(CustomValue { key: key.into(), value })
+        Action::SetTicketField(CustomValue {
+            key: key.into(),
+            value,
+        })
     }
     pub fn webhook(url: &str, body: &str) -> Action {
-        Action::NotifyWebhook(WebhookCall { url: url.into(), body: body.into() })
+        Action::NotifyWebhook(WebhookCall {
+            url: url.into(),
+            body: body.into(),
+        })
     }
 }
 
@@ -194,7 +236,8 @@ impl Event {
     }
     /// Whether this update changed `field` to `value` (for enum fields, the option: `"open"`).
     pub fn changed_to(&self, field: &str, value: &FieldValue) -> bool {
-        self.change(field).is_some_and(|change| change.current.as_ref() == Some(value))
+        self.change(field)
+            .is_some_and(|change| change.current.as_ref() == Some(value))
     }
 }
 
@@ -208,7 +251,13 @@ pub struct UnknownName {
 
 impl fmt::Display for UnknownName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?} is not a {}; expected one of {}", self.name, self.what, self.expected.join(", "))
+        write!(
+            f,
+            "{:?} is not a {}; expected one of {}",
+            self.name,
+            self.what,
+            self.expected.join(", ")
+        )
     }
 }
 
@@ -254,7 +303,11 @@ mod tests {
     #[test]
     fn dropdown_options_are_named_after_their_tags() {
         let spec = FieldSpec::dropdown("contract_term", "Contract term", &["monthly", "1_year"]);
-        let names: Vec<_> = spec.options.iter().map(|o| (o.name.as_str(), o.value.as_str())).collect();
+        let names: Vec<_> = spec
+            .options
+            .iter()
+            .map(|o| (o.name.as_str(), o.value.as_str()))
+            .collect();
         assert_eq!(names, [("Monthly", "monthly"), ("1 Year", "1_year")]);
     }
 
@@ -262,6 +315,9 @@ mod tests {
     fn priorities_parse_from_configuration_names() {
         assert_eq!(" High ".parse::<Priority>(), Ok(Priority::High));
         let err = "highest".parse::<Priority>().unwrap_err();
-        assert_eq!(err.to_string(), "\"highest\" is not a priority; expected one of low, normal, high, urgent");
+        assert_eq!(
+            err.to_string(),
+            "\"highest\" is not a priority; expected one of low, normal, high, urgent"
+        );
     }
 }

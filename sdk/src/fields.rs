@@ -106,7 +106,8 @@ pub trait HasFields {
     }
     /// Whether the multiselect `key` includes `tag`.
     fn has_option(&self, key: &str, tag: &str) -> bool {
-        self.options(key).is_some_and(|tags| tags.iter().any(|t| t == tag))
+        self.options(key)
+            .is_some_and(|tags| tags.iter().any(|t| t == tag))
     }
 }
 

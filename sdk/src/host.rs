@@ -21,11 +21,15 @@ impl Host {
     /// The host of a running component. Used by [`crate::export_plugin!`].
     #[doc(hidden)]
     pub fn component() -> Host {
-        Host { backend: Backend::Component }
+        Host {
+            backend: Backend::Component,
+        }
     }
 
     pub(crate) fn test(test: TestHost) -> Host {
-        Host { backend: Backend::Test(test) }
+        Host {
+            backend: Backend::Test(test),
+        }
     }
 
     /// The installation's value for `key`, or the default the plugin declared.
@@ -42,9 +46,12 @@ impl Host {
         let raw = self
             .config(key)
             .ok_or_else(|| format!("configuration `{key}` is not set and has no default"))?;
-        raw.trim()
-            .parse()
-            .map_err(|_| format!("configuration `{key}` = {raw:?} is not a valid {}", std::any::type_name::<T>()))
+        raw.trim().parse().map_err(|_| {
+            format!(
+                "configuration `{key}` = {raw:?} is not a valid {}",
+                std::any::type_name::<T>()
+            )
+        })
     }
 
     /// Write a line to the evaluation's log (bounded by the host).
@@ -67,8 +74,10 @@ impl Host {
     pub fn http_get(&self, url: &str, headers: &[(&str, &str)]) -> Result<HttpResponse, HttpError> {
         match &self.backend {
             Backend::Component => {
-                let headers: Vec<(String, String)> =
-                    headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+                let headers: Vec<(String, String)> = headers
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect();
                 crate::bindings::wasmdesk::rules::host::http_get(url, &headers)
             }
             Backend::Test(test) => test.http_response(url),

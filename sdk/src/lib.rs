@@ -98,7 +98,9 @@ pub mod prelude {
 pub fn __report_panics_to_the_log() {
     static INSTALLED: std::sync::Once = std::sync::Once::new();
     INSTALLED.call_once(|| {
-        std::panic::set_hook(Box::new(|info| Host::component().log(LogLevel::Error, &info.to_string())));
+        std::panic::set_hook(Box::new(|info| {
+            Host::component().log(LogLevel::Error, &info.to_string())
+        }));
     });
 }
 
@@ -123,19 +125,28 @@ macro_rules! export_plugin {
                     event: $crate::Event,
                 ) -> ::std::result::Result<bool, ::std::string::String> {
                     $crate::__report_panics_to_the_log();
-                    <$plugin as $crate::Plugin>::matches(&trigger, &event, &$crate::Host::component())
+                    <$plugin as $crate::Plugin>::matches(
+                        &trigger,
+                        &event,
+                        &$crate::Host::component(),
+                    )
                 }
 
                 fn actions(
                     trigger: ::std::string::String,
                     event: $crate::Event,
-                ) -> ::std::result::Result<::std::vec::Vec<$crate::Action>, ::std::string::String> {
+                ) -> ::std::result::Result<::std::vec::Vec<$crate::Action>, ::std::string::String>
+                {
                     $crate::__report_panics_to_the_log();
-                    <$plugin as $crate::Plugin>::actions(&trigger, &event, &$crate::Host::component())
+                    <$plugin as $crate::Plugin>::actions(
+                        &trigger,
+                        &event,
+                        &$crate::Host::component(),
+                    )
                 }
             }
 
-            $crate::__export_plugin_impl!(__WasmdeskExport with_types_in $crate::bindings);
+    $crate::__export_plugin_impl!(__WasmdeskExport with_types_in $crate::bindings);
         };
     };
 }

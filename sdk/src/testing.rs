@@ -119,8 +119,17 @@ impl EventBuilder {
     }
 
     /// Record that this update changed `field` from `previous` to `current`.
-    pub fn change(mut self, field: &str, previous: Option<FieldValue>, current: Option<FieldValue>) -> Self {
-        self.event.changes.push(crate::Change { field: field.into(), previous, current });
+    pub fn change(
+        mut self,
+        field: &str,
+        previous: Option<FieldValue>,
+        current: Option<FieldValue>,
+    ) -> Self {
+        self.event.changes.push(crate::Change {
+            field: field.into(),
+            previous,
+            current,
+        });
         self
     }
 
@@ -131,7 +140,10 @@ impl EventBuilder {
 
 fn set(values: &mut Vec<CustomValue>, key: &str, value: FieldValue) {
     values.retain(|custom| custom.key != key);
-    values.push(CustomValue { key: key.into(), value });
+    values.push(CustomValue {
+        key: key.into(),
+        value,
+    });
 }
 
 /// The host a plugin sees in native tests: configuration, canned HTTP responses, a captured log.
@@ -150,7 +162,10 @@ impl TestHost {
             .into_iter()
             .filter_map(|key| Some((key.key, key.default?)))
             .collect();
-        TestHost { config, ..TestHost::default() }
+        TestHost {
+            config,
+            ..TestHost::default()
+        }
     }
 
     /// Set configuration `key` as an admin would.
@@ -161,7 +176,11 @@ impl TestHost {
 
     /// Answer `http-get` of `url` with status 200 and `body`.
     pub fn http_ok(mut self, url: &str, body: &str) -> Self {
-        let response = HttpResponse { status: 200, headers: Vec::new(), body: body.as_bytes().to_vec() };
+        let response = HttpResponse {
+            status: 200,
+            headers: Vec::new(),
+            body: body.as_bytes().to_vec(),
+        };
         Rc::make_mut(&mut self.responses).insert(url.into(), Ok(response));
         self
     }
@@ -179,7 +198,11 @@ impl TestHost {
 
     /// Run `trigger` as the host would: `Ok(None)` when it does not match, `Ok(Some(actions))`
     /// when it does.
-    pub fn evaluate<P: Plugin>(&self, trigger: &str, event: &Event) -> Result<Option<Vec<Action>>, String> {
+    pub fn evaluate<P: Plugin>(
+        &self,
+        trigger: &str,
+        event: &Event,
+    ) -> Result<Option<Vec<Action>>, String> {
         let host = self.host();
         if !P::matches(trigger, event, &host)? {
             return Ok(None);

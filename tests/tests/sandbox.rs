@@ -9,12 +9,16 @@ use std::time::Duration;
 use support::{Peer, Reply};
 use wasmdesk_host::domain::{Action, Event};
 use wasmdesk_host::plugins::{
-    CompiledPlugin, Evaluation, Installation, Limits, LoadError, Origin, Outcome, PluginError, Runtime,
-    RuntimeConfig,
+    CompiledPlugin, Evaluation, Installation, Limits, LoadError, Origin, Outcome, PluginError,
+    Runtime, RuntimeConfig,
 };
 
 fn runtime_with(limits: Limits) -> Runtime {
-    Runtime::new(RuntimeConfig { limits, cache_dir: None }).unwrap()
+    Runtime::new(RuntimeConfig {
+        limits,
+        cache_dir: None,
+    })
+    .unwrap()
 }
 
 fn event() -> Event {
@@ -32,11 +36,17 @@ impl Harness {
         let runtime = runtime_with(limits);
         let hostile = runtime.load(&support::hostile_wasm()).unwrap();
         let vip = runtime.load(support::bundled("retail-vip")).unwrap();
-        Harness { runtime, hostile, vip }
+        Harness {
+            runtime,
+            hostile,
+            vip,
+        }
     }
 
     fn run(&self, trigger: &str, installation: &Arc<Installation>) -> Evaluation {
-        let evaluation = self.runtime.evaluate(&self.hostile, installation, trigger, &event());
+        let evaluation = self
+            .runtime
+            .evaluate(&self.hostile, installation, trigger, &event());
         self.assert_still_serving();
         evaluation
     }
@@ -49,11 +59,28 @@ impl Harness {
     fn assert_still_serving(&self) {
         let installation = Installation::new(self.vip.info(), [], vec![]);
         let mut platinum = event();
-        platinum.requester.fields.insert("service_level".into(), wasmdesk_host::domain::FieldValue::Option("platinum".into()));
-        let next = self.runtime.evaluate(&self.vip, &installation, "vip-escalation", &platinum);
-        assert!(matches!(next.outcome, Outcome::Matched(_)), "runtime stopped serving: {:?}", next.outcome);
-        let benign = self.runtime.evaluate(&self.hostile, &Installation::new(self.hostile.info(), [], vec![]), "well-behaved", &event());
-        assert_eq!(benign.outcome, Outcome::Matched(vec![Action::AddTags(vec!["well-behaved".into()])]));
+        platinum.requester.fields.insert(
+            "service_level".into(),
+            wasmdesk_host::domain::FieldValue::Option("platinum".into()),
+        );
+        let next = self
+            .runtime
+            .evaluate(&self.vip, &installation, "vip-escalation", &platinum);
+        assert!(
+            matches!(next.outcome, Outcome::Matched(_)),
+            "runtime stopped serving: {:?}",
+            next.outcome
+        );
+        let benign = self.runtime.evaluate(
+            &self.hostile,
+            &Installation::new(self.hostile.info(), [], vec![]),
+            "well-behaved",
+            &event(),
+        );
+        assert_eq!(
+            benign.outcome,
+            Outcome::Matched(vec![Action::AddTags(vec!["well-behaved".into()])])
+        );
     }
 }
 
@@ -66,34 +93,67 @@ fn failure(evaluation: &Evaluation) -> &PluginError {
 
 #[test]
 fn infinite_loop_runs_out_of_fuel() {
-    let harness = Harness::new(Limits { fuel: 5_000_000, ..Limits::default() });
+    let harness = Harness::new(Limits {
+        fuel: 5_000_000,
+        ..Limits::default()
+    });
     let evaluation = harness.run_plain("infinite-loop");
-    assert_eq!(failure(&evaluation), &PluginError::OutOfFuel { limit: 5_000_000 });
+    assert_eq!(
+        failure(&evaluation),
+        &PluginError::OutOfFuel { limit: 5_000_000 }
+    );
     assert!(evaluation.fuel_used >= 5_000_000);
 }
 
 #[test]
 fn infinite_loop_with_unlimited_fuel_hits_the_deadline() {
     let deadline = Duration::from_millis(150);
-    let harness = Harness::new(Limits { fuel: u64::MAX / 4, deadline, ..Limits::default() });
+    let harness = Harness::new(Limits {
+        fuel: u64::MAX / 4,
+        deadline,
+        ..Limits::default()
+    });
     let evaluation = harness.run_plain("infinite-loop");
-    assert_eq!(failure(&evaluation), &PluginError::Deadline { limit_ms: 150 });
-    assert!(evaluation.elapsed >= deadline, "stopped early: {:?}", evaluation.elapsed);
-    assert!(evaluation.elapsed < deadline * 4, "stopped late: {:?}", evaluation.elapsed);
+    assert_eq!(
+        failure(&evaluation),
+        &PluginError::Deadline { limit_ms: 150 }
+    );
+    assert!(
+        evaluation.elapsed >= deadline,
+        "stopped early: {:?}",
+        evaluation.elapsed
+    );
+    assert!(
+        evaluation.elapsed < deadline * 4,
+        "stopped late: {:?}",
+        evaluation.elapsed
+    );
 }
 
 #[test]
 fn memory_grower_hits_the_memory_limit() {
-    let harness = Harness::new(Limits { memory_bytes: 16 << 20, ..Limits::default() });
+    let harness = Harness::new(Limits {
+        memory_bytes: 16 << 20,
+        ..Limits::default()
+    });
     let evaluation = harness.run_plain("memory-grower");
-    assert_eq!(failure(&evaluation), &PluginError::MemoryLimit { limit_bytes: 16 << 20 });
+    assert_eq!(
+        failure(&evaluation),
+        &PluginError::MemoryLimit {
+            limit_bytes: 16 << 20
+        }
+    );
 }
 
 #[test]
 fn deep_recursion_overflows_the_stack() {
     let harness = Harness::new(Limits::default());
     let evaluation = harness.run_plain("deep-recursion");
-    assert!(matches!(failure(&evaluation), PluginError::StackOverflow { .. }), "{:?}", evaluation.outcome);
+    assert!(
+        matches!(failure(&evaluation), PluginError::StackOverflow { .. }),
+        "{:?}",
+        evaluation.outcome
+    );
 }
 
 #[test]
@@ -113,17 +173,31 @@ fn panic_is_a_trap_with_the_panic_message() {
     let PluginError::Trap { message } = failure(&evaluation) else {
         panic!("expected a trap, got {:?}", evaluation.outcome);
     };
-    assert!(message.contains("boom from the hostile plugin"), "{message}");
+    assert!(
+        message.contains("boom from the hostile plugin"),
+        "{message}"
+    );
 }
 
 #[test]
 fn chatter_is_captured_up_to_the_log_limit() {
-    let harness = Harness::new(Limits { log_bytes: 1024, ..Limits::default() });
+    let harness = Harness::new(Limits {
+        log_bytes: 1024,
+        ..Limits::default()
+    });
     let evaluation = harness.run_plain("chatter");
-    assert!(matches!(evaluation.outcome, Outcome::Matched(_)), "{:?}", evaluation.outcome);
+    assert!(
+        matches!(evaluation.outcome, Outcome::Matched(_)),
+        "{:?}",
+        evaluation.outcome
+    );
     let kept: usize = evaluation.logs.iter().map(|line| line.message.len()).sum();
     assert!(kept <= 1024);
-    assert!(evaluation.logs[0].message.starts_with("line 0 of a very chatty plugin"));
+    assert!(
+        evaluation.logs[0]
+            .message
+            .starts_with("line 0 of a very chatty plugin")
+    );
     assert!(evaluation.logs_dropped_bytes > 100_000);
 }
 
@@ -131,29 +205,63 @@ fn chatter_is_captured_up_to_the_log_limit() {
 fn wasi_gives_no_environment_files_sockets_or_clock() {
     let harness = Harness::new(Limits::default());
     let evaluation = harness.run_plain("ambient");
-    assert!(matches!(evaluation.outcome, Outcome::Matched(_)), "{:?}", evaluation.outcome);
+    assert!(
+        matches!(evaluation.outcome, Outcome::Matched(_)),
+        "{:?}",
+        evaluation.outcome
+    );
 }
 
 fn http_installation(harness: &Harness, url: &str, granted: &[&Peer]) -> Arc<Installation> {
-    let origins: Vec<Origin> = granted.iter().map(|peer| peer.origin.parse().unwrap()).collect();
-    Installation::new(harness.hostile.info(), [("url".to_string(), url.to_string())], origins)
+    let origins: Vec<Origin> = granted
+        .iter()
+        .map(|peer| peer.origin.parse().unwrap())
+        .collect();
+    Installation::new(
+        harness.hostile.info(),
+        [("url".to_string(), url.to_string())],
+        origins,
+    )
 }
 
 #[test]
 fn http_get_reaches_a_granted_host() {
-    let peer = Peer::start(|path| if path == "/tier" { Reply::ok("gold") } else { Reply::redirect("/tier") });
+    let peer = Peer::start(|path| {
+        if path == "/tier" {
+            Reply::ok("gold")
+        } else {
+            Reply::redirect("/tier")
+        }
+    });
     let harness = Harness::new(Limits::default());
-    let direct = harness.run("http-get", &http_installation(&harness, &peer.url("/tier"), &[&peer]));
-    assert!(matches!(direct.outcome, Outcome::Matched(_)), "{:?}", direct.outcome);
-    let redirected_home = harness.run("http-get", &http_installation(&harness, &peer.url("/start"), &[&peer]));
-    assert!(matches!(redirected_home.outcome, Outcome::Matched(_)), "{:?}", redirected_home.outcome);
+    let direct = harness.run(
+        "http-get",
+        &http_installation(&harness, &peer.url("/tier"), &[&peer]),
+    );
+    assert!(
+        matches!(direct.outcome, Outcome::Matched(_)),
+        "{:?}",
+        direct.outcome
+    );
+    let redirected_home = harness.run(
+        "http-get",
+        &http_installation(&harness, &peer.url("/start"), &[&peer]),
+    );
+    assert!(
+        matches!(redirected_home.outcome, Outcome::Matched(_)),
+        "{:?}",
+        redirected_home.outcome
+    );
 }
 
 #[test]
 fn http_get_to_a_host_not_granted_is_denied() {
     let peer = Peer::start(|_| Reply::ok("gold"));
     let harness = Harness::new(Limits::default());
-    let evaluation = harness.run("http-get", &http_installation(&harness, &peer.url("/tier"), &[]));
+    let evaluation = harness.run(
+        "http-get",
+        &http_installation(&harness, &peer.url("/tier"), &[]),
+    );
     let PluginError::CapabilityDenied { reason } = failure(&evaluation) else {
         panic!("expected CapabilityDenied, got {:?}", evaluation.outcome);
     };
@@ -166,7 +274,10 @@ fn http_get_redirect_to_another_host_is_denied() {
     let target = elsewhere.url("/tier");
     let granted = Peer::start(move |_| Reply::redirect(&target));
     let harness = Harness::new(Limits::default());
-    let evaluation = harness.run("http-get", &http_installation(&harness, &granted.url("/"), &[&granted]));
+    let evaluation = harness.run(
+        "http-get",
+        &http_installation(&harness, &granted.url("/"), &[&granted]),
+    );
     let PluginError::CapabilityDenied { reason } = failure(&evaluation) else {
         panic!("expected CapabilityDenied, got {:?}", evaluation.outcome);
     };
@@ -177,20 +288,38 @@ fn http_get_redirect_to_another_host_is_denied() {
 fn http_get_to_a_slow_granted_host_times_out() {
     let peer = Peer::start(|_| Reply::slow(Duration::from_secs(5)));
     let http_timeout = Duration::from_millis(200);
-    let harness = Harness::new(Limits { http_timeout, ..Limits::default() });
-    let evaluation = harness.run("http-get", &http_installation(&harness, &peer.url("/tier"), &[&peer]));
+    let harness = Harness::new(Limits {
+        http_timeout,
+        ..Limits::default()
+    });
+    let evaluation = harness.run(
+        "http-get",
+        &http_installation(&harness, &peer.url("/tier"), &[&peer]),
+    );
     let PluginError::Rejected { message } = failure(&evaluation) else {
-        panic!("the plugin should see a timeout and report it, got {:?}", evaluation.outcome);
+        panic!(
+            "the plugin should see a timeout and report it, got {:?}",
+            evaluation.outcome
+        );
     };
     assert_eq!(message, "HttpError::Timeout");
-    assert!(evaluation.elapsed < Duration::from_secs(2), "took {:?}", evaluation.elapsed);
+    assert!(
+        evaluation.elapsed < Duration::from_secs(2),
+        "took {:?}",
+        evaluation.elapsed
+    );
 }
 
 #[test]
 fn unknown_trigger_is_an_error_not_a_panic() {
     let harness = Harness::new(Limits::default());
     let evaluation = harness.run_plain("no-such-trigger");
-    assert_eq!(failure(&evaluation), &PluginError::UnknownTrigger { trigger: "no-such-trigger".into() });
+    assert_eq!(
+        failure(&evaluation),
+        &PluginError::UnknownTrigger {
+            trigger: "no-such-trigger".into()
+        }
+    );
 }
 
 #[test]
@@ -205,11 +334,16 @@ fn a_core_module_is_refused() {
 #[test]
 fn random_bytes_are_refused() {
     let runtime = runtime_with(Limits::default());
-    let garbage: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let garbage: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     assert_eq!(runtime.load(&garbage).err().unwrap(), LoadError::NotWasm);
     let mut truncated = support::hostile_wasm();
     truncated.truncate(truncated.len() / 2);
-    assert!(matches!(runtime.load(&truncated).err().unwrap(), LoadError::Malformed(_)));
+    assert!(matches!(
+        runtime.load(&truncated).err().unwrap(),
+        LoadError::Malformed(_)
+    ));
 }
 
 #[test]
@@ -244,22 +378,46 @@ fn a_component_built_against_another_contract_version_is_refused() {
 
 #[test]
 fn an_oversized_component_is_refused_before_parsing() {
-    let runtime = runtime_with(Limits { component_bytes: 1000, ..Limits::default() });
+    let runtime = runtime_with(Limits {
+        component_bytes: 1000,
+        ..Limits::default()
+    });
     let error = runtime.load(support::bundled("retail-vip")).err().unwrap();
-    assert!(matches!(error, LoadError::TooLarge { limit: 1000, .. }), "{error:?}");
+    assert!(
+        matches!(error, LoadError::TooLarge { limit: 1000, .. }),
+        "{error:?}"
+    );
 }
 
 #[test]
 fn compiled_components_are_cached_on_disk() {
     let dir = tempfile::tempdir().unwrap();
-    let config = || RuntimeConfig { limits: Limits::default(), cache_dir: Some(dir.path().to_path_buf()) };
-    let first = Runtime::new(config()).unwrap().load(support::bundled("retail-vip")).unwrap();
-    let cached: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().path()).collect();
+    let config = || RuntimeConfig {
+        limits: Limits::default(),
+        cache_dir: Some(dir.path().to_path_buf()),
+    };
+    let first = Runtime::new(config())
+        .unwrap()
+        .load(support::bundled("retail-vip"))
+        .unwrap();
+    let cached: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     assert_eq!(cached.len(), 1);
-    assert!(cached[0].file_name().unwrap().to_string_lossy().starts_with(first.content_hash()));
+    assert!(
+        cached[0]
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with(first.content_hash())
+    );
 
     // A restart loads the artifact; a damaged one is discarded and rebuilt, never trusted.
-    let again = Runtime::new(config()).unwrap().load(support::bundled("retail-vip")).unwrap();
+    let again = Runtime::new(config())
+        .unwrap()
+        .load(support::bundled("retail-vip"))
+        .unwrap();
     assert_eq!(again.content_hash(), first.content_hash());
     std::fs::write(&cached[0], b"not an artifact").unwrap();
     let runtime = Runtime::new(config()).unwrap();

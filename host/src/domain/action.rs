@@ -17,9 +17,18 @@ pub enum Action {
     SetQueue(String),
     AddTags(Vec<String>),
     RemoveTags(Vec<String>),
-    SetTicketField { key: String, value: FieldValue },
-    SetUserField { key: String, value: FieldValue },
-    SetOrganizationField { key: String, value: FieldValue },
+    SetTicketField {
+        key: String,
+        value: FieldValue,
+    },
+    SetUserField {
+        key: String,
+        value: FieldValue,
+    },
+    SetOrganizationField {
+        key: String,
+        value: FieldValue,
+    },
     AddInternalNote(String),
     NotifyWebhook(WebhookCall),
 }

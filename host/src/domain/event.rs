@@ -165,7 +165,10 @@ mod tests {
                 "ticket": {"priority": "high", "type": "incident"}, "actor": {"agent": 7}}"#,
         )
         .unwrap();
-        assert_eq!(event.requester.fields["service_level"], FieldValue::Option("gold".into()));
+        assert_eq!(
+            event.requester.fields["service_level"],
+            FieldValue::Option("gold".into())
+        );
         assert_eq!(event.ticket.priority, Some(Priority::High));
         assert_eq!(event.actor, Actor::Agent(7));
     }

@@ -78,7 +78,10 @@ mod tests {
     fn field_values_are_tagged_in_json() {
         let value: FieldValue = serde_json::from_str(r#"{"option":"platinum"}"#).unwrap();
         assert_eq!(value, FieldValue::Option("platinum".into()));
-        assert_eq!(serde_json::to_string(&FieldValue::Number(1000.01)).unwrap(), r#"{"number":1000.01}"#);
+        assert_eq!(
+            serde_json::to_string(&FieldValue::Number(1000.01)).unwrap(),
+            r#"{"number":1000.01}"#
+        );
     }
 
     #[test]

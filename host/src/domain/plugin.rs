@@ -51,7 +51,10 @@ impl PluginInfo {
         let mut keys = HashSet::new();
         for trigger in &self.triggers {
             if !is_valid_plugin_name(&trigger.key) {
-                problems.push(format!("trigger key {:?} must be 1-64 lowercase letters, digits and dashes", trigger.key));
+                problems.push(format!(
+                    "trigger key {:?} must be 1-64 lowercase letters, digits and dashes",
+                    trigger.key
+                ));
             }
             if !keys.insert(trigger.key.as_str()) {
                 problems.push(format!("trigger key {:?} is declared twice", trigger.key));
@@ -60,7 +63,10 @@ impl PluginInfo {
                 problems.push(format!("trigger {:?} subscribes to no event", trigger.key));
             }
         }
-        for (owner, fields) in [("user", &self.user_fields), ("organization", &self.organization_fields)] {
+        for (owner, fields) in [
+            ("user", &self.user_fields),
+            ("organization", &self.organization_fields),
+        ] {
             let mut keys = HashSet::new();
             for field in fields {
                 if !is_valid_field_key(&field.key) {
@@ -72,12 +78,21 @@ impl PluginInfo {
                 if !keys.insert(field.key.as_str()) {
                     problems.push(format!("{owner} field {:?} is declared twice", field.key));
                 }
-                let has_options = matches!(field.field_type, FieldType::Dropdown | FieldType::Multiselect);
+                let has_options = matches!(
+                    field.field_type,
+                    FieldType::Dropdown | FieldType::Multiselect
+                );
                 if has_options && field.options.is_empty() {
-                    problems.push(format!("{owner} field {:?} is a {} without options", field.key, field.field_type));
+                    problems.push(format!(
+                        "{owner} field {:?} is a {} without options",
+                        field.key, field.field_type
+                    ));
                 }
                 if field.field_type == FieldType::Regexp && field.pattern.is_none() {
-                    problems.push(format!("{owner} field {:?} is a regexp field without a pattern", field.key));
+                    problems.push(format!(
+                        "{owner} field {:?} is a regexp field without a pattern",
+                        field.key
+                    ));
                 }
             }
         }
@@ -98,5 +113,7 @@ impl PluginInfo {
 
 fn is_valid_plugin_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }

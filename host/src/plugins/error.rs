@@ -17,7 +17,9 @@ pub enum LoadError {
     CoreModule,
     #[error("malformed component: {0}")]
     Malformed(String),
-    #[error("the component does not export `{expected}` (it exports: {found}); build it against wit/rules.wit with the wasmdesk SDK")]
+    #[error(
+        "the component does not export `{expected}` (it exports: {found}); build it against wit/rules.wit with the wasmdesk SDK"
+    )]
     MissingExport { expected: String, found: String },
     #[error("the component was built against {found}; this host supports {supported}")]
     WrongVersion { found: String, supported: String },

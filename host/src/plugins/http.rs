@@ -51,9 +51,16 @@ impl FromStr for Origin {
 
     /// `https://host[:port]`, `http://host[:port]`, or a bare `host[:port]` meaning https.
     fn from_str(input: &str) -> Result<Origin, InvalidOrigin> {
-        let invalid = |reason| InvalidOrigin { input: input.to_string(), reason };
+        let invalid = |reason| InvalidOrigin {
+            input: input.to_string(),
+            reason,
+        };
         let trimmed = input.trim();
-        let with_scheme = if trimmed.contains("://") { trimmed.to_string() } else { format!("https://{trimmed}") };
+        let with_scheme = if trimmed.contains("://") {
+            trimmed.to_string()
+        } else {
+            format!("https://{trimmed}")
+        };
         let url = Url::parse(&with_scheme).map_err(|_| invalid("not a URL"))?;
         if !url.username().is_empty() || url.password().is_some() {
             return Err(invalid("it has credentials"));
@@ -126,11 +133,13 @@ impl HttpClient {
         deadline: Instant,
         limits: &Limits,
     ) -> Result<Response, Failure> {
-        let mut url = Url::parse(raw_url).map_err(|e| Failure::InvalidUrl(format!("{raw_url:?}: {e}")))?;
+        let mut url =
+            Url::parse(raw_url).map_err(|e| Failure::InvalidUrl(format!("{raw_url:?}: {e}")))?;
         let request_headers = header_map(headers)?;
         for hop in 0..=limits.http_redirects {
-            let origin = Origin::of(&url)
-                .ok_or_else(|| Failure::InvalidUrl(format!("{url} is not an absolute http(s) URL")))?;
+            let origin = Origin::of(&url).ok_or_else(|| {
+                Failure::InvalidUrl(format!("{url} is not an absolute http(s) URL"))
+            })?;
             if !granted.contains(&origin) {
                 return Err(Failure::Denied(if hop == 0 {
                     format!("{origin} is not granted to this installation")
@@ -138,7 +147,9 @@ impl HttpClient {
                     format!("redirected to {origin}, which is not granted to this installation")
                 }));
             }
-            let remaining = deadline.saturating_duration_since(Instant::now()).min(limits.http_timeout);
+            let remaining = deadline
+                .saturating_duration_since(Instant::now())
+                .min(limits.http_timeout);
             if remaining < Duration::from_millis(1) {
                 return Err(Failure::Timeout);
             }
@@ -149,16 +160,23 @@ impl HttpClient {
                 .timeout(remaining)
                 .send()
                 .map_err(request_failure)?;
-            if response.status().is_redirection() {
-                if let Some(location) = response.headers().get(reqwest::header::LOCATION) {
-                    let location = location.to_str().map_err(|_| Failure::Failed("unreadable redirect".into()))?;
-                    url = url.join(location).map_err(|e| Failure::InvalidUrl(format!("redirect {location:?}: {e}")))?;
-                    continue;
-                }
+            if response.status().is_redirection()
+                && let Some(location) = response.headers().get(reqwest::header::LOCATION)
+            {
+                let location = location
+                    .to_str()
+                    .map_err(|_| Failure::Failed("unreadable redirect".into()))?;
+                url = url
+                    .join(location)
+                    .map_err(|e| Failure::InvalidUrl(format!("redirect {location:?}: {e}")))?;
+                continue;
             }
             return read_response(response, limits.http_response_bytes);
         }
-        Err(Failure::Failed(format!("more than {} redirects", limits.http_redirects)))
+        Err(Failure::Failed(format!(
+            "more than {} redirects",
+            limits.http_redirects
+        )))
     }
 }
 
@@ -183,23 +201,42 @@ fn request_failure(error: reqwest::Error) -> Failure {
 }
 
 fn read_response(response: reqwest::blocking::Response, limit: usize) -> Result<Response, Failure> {
-    if response.content_length().is_some_and(|length| length > limit as u64) {
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit as u64)
+    {
         return Err(Failure::TooLarge);
     }
     let status = response.status().as_u16();
     let headers = response
         .headers()
         .iter()
-        .map(|(name, value)| (name.to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+        .map(|(name, value)| {
+            (
+                name.to_string(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     let mut body = Vec::new();
-    response.take(limit as u64 + 1).read_to_end(&mut body).map_err(|e| {
-        if e.to_string().contains("timed out") { Failure::Timeout } else { Failure::Failed(e.to_string()) }
-    })?;
+    response
+        .take(limit as u64 + 1)
+        .read_to_end(&mut body)
+        .map_err(|e| {
+            if e.to_string().contains("timed out") {
+                Failure::Timeout
+            } else {
+                Failure::Failed(e.to_string())
+            }
+        })?;
     if body.len() > limit {
         return Err(Failure::TooLarge);
     }
-    Ok(Response { status, headers, body })
+    Ok(Response {
+        status,
+        headers,
+        body,
+    })
 }
 
 #[cfg(test)]
@@ -212,12 +249,20 @@ mod tests {
         assert_eq!(origin.to_string(), "https://loyalty.example.com");
         let origin: Origin = "http://127.0.0.1:8080".parse().unwrap();
         assert_eq!(origin.to_string(), "http://127.0.0.1:8080");
-        assert_eq!("https://a.example:443".parse::<Origin>().unwrap(), "a.example".parse().unwrap());
+        assert_eq!(
+            "https://a.example:443".parse::<Origin>().unwrap(),
+            "a.example".parse().unwrap()
+        );
     }
 
     #[test]
     fn origins_refuse_paths_credentials_and_other_schemes() {
-        for bad in ["https://a.example/path", "https://user:pw@a.example", "ftp://a.example", "https://"] {
+        for bad in [
+            "https://a.example/path",
+            "https://user:pw@a.example",
+            "ftp://a.example",
+            "https://",
+        ] {
             assert!(bad.parse::<Origin>().is_err(), "{bad} should be refused");
         }
     }

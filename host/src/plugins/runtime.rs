@@ -97,7 +97,10 @@ impl Runtime {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| fail("linking WASI", &e))?;
         v0_1::add_to_linker(&mut linker).map_err(|e| fail("linking host imports", &e))?;
         let cache = match config.cache_dir {
-            Some(dir) => Some(ArtifactCache::new(dir.clone(), &engine).map_err(|e| fail(&dir.display().to_string(), &e))?),
+            Some(dir) => Some(
+                ArtifactCache::new(dir.clone(), &engine)
+                    .map_err(|e| fail(&dir.display().to_string(), &e))?,
+            ),
             None => None,
         };
         let ticker = EpochTicker::start(&engine).map_err(|e| fail("epoch thread", &e))?;
@@ -124,7 +127,8 @@ impl Runtime {
             .linker
             .instantiate_pre(&component)
             .map_err(|e| LoadError::Incompatible(format!("{e:#}")))?;
-        let pre = v0_1::PluginPre::new(instance_pre).map_err(|e| LoadError::Incompatible(format!("{e:#}")))?;
+        let pre = v0_1::PluginPre::new(instance_pre)
+            .map_err(|e| LoadError::Incompatible(format!("{e:#}")))?;
         let exports = v0_1::TriggerExports::find(&component)
             .ok_or_else(|| LoadError::Incompatible("`matches` or `actions` is missing".into()))?;
 
@@ -142,7 +146,12 @@ impl Runtime {
         if !problems.is_empty() {
             return Err(LoadError::InvalidDescription(problems));
         }
-        Ok(CompiledPlugin { info: Arc::new(info), content_hash, pre, exports })
+        Ok(CompiledPlugin {
+            info: Arc::new(info),
+            content_hash,
+            pre,
+            exports,
+        })
     }
 
     /// Runs `trigger` of `plugin` on `event` in a fresh instance: `matches`, then `actions` if it
@@ -156,7 +165,9 @@ impl Runtime {
     ) -> Evaluation {
         let started = Instant::now();
         if plugin.info.trigger(trigger).is_none() {
-            let error = PluginError::UnknownTrigger { trigger: trigger.to_string() };
+            let error = PluginError::UnknownTrigger {
+                trigger: trigger.to_string(),
+            };
             return Evaluation {
                 outcome: Outcome::Failed(error),
                 logs: Vec::new(),
@@ -186,7 +197,13 @@ impl Runtime {
         };
         let (logs, logs_dropped_bytes) = session.store.data().log.take();
         let fuel_used = session.fuel_used;
-        Evaluation { outcome, logs, logs_dropped_bytes, fuel_used, elapsed: started.elapsed() }
+        Evaluation {
+            outcome,
+            logs,
+            logs_dropped_bytes,
+            fuel_used,
+            elapsed: started.elapsed(),
+        }
     }
 
     /// Starts and discards one fresh instance of `plugin`: what every evaluation pays before its
@@ -205,7 +222,11 @@ impl Runtime {
         let mut store = Store::new(&self.engine, sandbox);
         store.limiter(|sandbox| &mut sandbox.limiter);
         store.epoch_deadline_trap();
-        let mut session = Session { store, fuel_used: 0, limits: self.limits.clone() };
+        let mut session = Session {
+            store,
+            fuel_used: 0,
+            limits: self.limits.clone(),
+        };
         session.arm();
         session
     }
@@ -222,7 +243,8 @@ impl Session {
     /// Fresh fuel and deadline for the next call.
     fn arm(&mut self) {
         let _ = self.store.set_fuel(self.limits.fuel);
-        self.store.set_epoch_deadline(EpochTicker::ticks_for(self.limits.deadline));
+        self.store
+            .set_epoch_deadline(EpochTicker::ticks_for(self.limits.deadline));
         self.store.data_mut().call_deadline = Instant::now() + self.limits.deadline;
     }
 
@@ -233,7 +255,10 @@ impl Session {
     }
 
     /// Makes one call under fresh limits.
-    fn call<R>(&mut self, call: impl FnOnce(&mut Store<Sandbox>) -> wasmtime::Result<R>) -> Result<R, PluginError> {
+    fn call<R>(
+        &mut self,
+        call: impl FnOnce(&mut Store<Sandbox>) -> wasmtime::Result<R>,
+    ) -> Result<R, PluginError> {
         self.arm();
         let result = call(&mut self.store);
         self.settle();
@@ -256,7 +281,10 @@ impl Session {
         let actions = self
             .call(|store| exports.call_actions(store, instance, trigger, event))?
             .map_err(|message| PluginError::Rejected { message })?;
-        Ok(Outcome::Matched(v0_1::actions_from_wit(actions, self.limits.output_bytes)?))
+        Ok(Outcome::Matched(v0_1::actions_from_wit(
+            actions,
+            self.limits.output_bytes,
+        )?))
     }
 
     /// A failed instantiation (instantiation runs the component's start code under the limits).
@@ -276,7 +304,9 @@ impl Session {
         let denials = &self.store.data().denials;
         match error {
             PluginError::Rejected { .. } | PluginError::Trap { .. } if !denials.is_empty() => {
-                PluginError::CapabilityDenied { reason: denials.join("; ") }
+                PluginError::CapabilityDenied {
+                    reason: denials.join("; "),
+                }
             }
             other => other,
         }
@@ -288,9 +318,15 @@ impl Session {
         let memory_refused = self.store.data().limiter.memory_refused;
         match error.downcast_ref::<Trap>() {
             Some(Trap::OutOfFuel) => PluginError::OutOfFuel { limit: limits.fuel },
-            Some(Trap::Interrupt) => PluginError::Deadline { limit_ms: limits.deadline.as_millis() as u64 },
-            Some(Trap::StackOverflow) => PluginError::StackOverflow { limit_bytes: limits.stack_bytes },
-            _ if memory_refused => PluginError::MemoryLimit { limit_bytes: limits.memory_bytes },
+            Some(Trap::Interrupt) => PluginError::Deadline {
+                limit_ms: limits.deadline.as_millis() as u64,
+            },
+            Some(Trap::StackOverflow) => PluginError::StackOverflow {
+                limit_bytes: limits.stack_bytes,
+            },
+            _ if memory_refused => PluginError::MemoryLimit {
+                limit_bytes: limits.memory_bytes,
+            },
             Some(trap) => {
                 let mut message = format!("wasm trap: {trap}");
                 if let Some(panic) = self.panic_message() {
@@ -299,21 +335,25 @@ impl Session {
                 }
                 self.explain(PluginError::Trap { message })
             }
-            None => PluginError::Trap { message: format!("{error:#}") },
+            None => PluginError::Trap {
+                message: format!("{error:#}"),
+            },
         }
     }
 
     /// The guest's Rust panic message, which std printed to stderr before aborting.
     fn panic_message(&self) -> Option<String> {
         let lines = self.store.data().log.lines();
-        let start = lines.iter().rposition(|line| line.message.contains("panicked at"))?;
+        let start = lines
+            .iter()
+            .rposition(|line| line.message.contains("panicked at"))?;
         let mut message = lines[start].message.trim().replace('\n', " ");
         // std's default hook prints the location and the message on separate lines.
-        if message.ends_with(':') {
-            if let Some(next) = lines.get(start + 1) {
-                message.push(' ');
-                message.push_str(next.message.trim());
-            }
+        if message.ends_with(':')
+            && let Some(next) = lines.get(start + 1)
+        {
+            message.push(' ');
+            message.push_str(next.message.trim());
         }
         Some(message)
     }

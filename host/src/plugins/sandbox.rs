@@ -13,7 +13,10 @@ use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
-use wasmtime_wasi::{Deterministic, HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi::{
+    Deterministic, HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView,
+    WasiView,
+};
 
 use super::http::HttpClient;
 use super::{Installation, Limits};
@@ -49,11 +52,17 @@ struct LogState {
 
 impl LogBuffer {
     fn new(limit: usize) -> LogBuffer {
-        LogBuffer(Arc::new(Mutex::new(LogState { limit, ..LogState::default() })))
+        LogBuffer(Arc::new(Mutex::new(LogState {
+            limit,
+            ..LogState::default()
+        })))
     }
 
     pub(crate) fn push(&self, level: LogLevel, message: &str) {
-        let mut state = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut state = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let room = state.limit.saturating_sub(state.kept_bytes);
         let mut cut = message.len().min(room);
         while !message.is_char_boundary(cut) {
@@ -62,18 +71,28 @@ impl LogBuffer {
         state.dropped_bytes += message.len() - cut;
         if cut > 0 {
             state.kept_bytes += cut;
-            state.lines.push(LogLine { level, message: message[..cut].to_string() });
+            state.lines.push(LogLine {
+                level,
+                message: message[..cut].to_string(),
+            });
         }
     }
 
     /// A copy of the lines kept so far.
     pub(crate) fn lines(&self) -> Vec<LogLine> {
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).lines.clone()
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .lines
+            .clone()
     }
 
     /// The kept lines and the number of bytes dropped over the limit.
     pub(crate) fn take(&self) -> (Vec<LogLine>, usize) {
-        let mut state = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut state = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         (std::mem::take(&mut state.lines), state.dropped_bytes)
     }
 }
@@ -94,7 +113,11 @@ pub(crate) struct Sandbox {
 }
 
 impl Sandbox {
-    pub(crate) fn new(installation: Arc<Installation>, http: Arc<HttpClient>, limits: Arc<Limits>) -> Sandbox {
+    pub(crate) fn new(
+        installation: Arc<Installation>,
+        http: Arc<HttpClient>,
+        limits: Arc<Limits>,
+    ) -> Sandbox {
         Sandbox {
             installation,
             http,
@@ -113,15 +136,24 @@ impl WasiView for Sandbox {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         let log = &self.log;
         let ctx = self.wasi.get_or_insert_with(|| empty_wasi(log));
-        WasiCtxView { ctx, table: &mut self.table }
+        WasiCtxView {
+            ctx,
+            table: &mut self.table,
+        }
     }
 }
 
 /// WASI with nothing behind it. Built lazily: most plugins never call WASI.
 fn empty_wasi(log: &LogBuffer) -> WasiCtx {
     WasiCtxBuilder::new()
-        .stdout(CapturedOutput { log: log.clone(), level: LogLevel::Info })
-        .stderr(CapturedOutput { log: log.clone(), level: LogLevel::Warn })
+        .stdout(CapturedOutput {
+            log: log.clone(),
+            level: LogLevel::Info,
+        })
+        .stderr(CapturedOutput {
+            log: log.clone(),
+            level: LogLevel::Warn,
+        })
         .wall_clock(FixedClock)
         .monotonic_clock(FixedClock)
         .secure_random(Deterministic::new(SEED.to_vec()))
@@ -218,7 +250,10 @@ impl tokio::io::AsyncWrite for CapturedOutput {
         self.write_bytes(buf);
         std::task::Poll::Ready(Ok(buf.len()))
     }
-    fn poll_flush(self: std::pin::Pin<&mut Self>, _cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
         std::task::Poll::Ready(Ok(()))
     }
     fn poll_shutdown(
@@ -250,13 +285,23 @@ impl CallLimiter {
 }
 
 impl ResourceLimiter for CallLimiter {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         let allowed = desired <= self.memory_bytes;
         self.memory_refused |= !allowed;
         Ok(allowed)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         Ok(desired <= self.table_elements)
     }
 

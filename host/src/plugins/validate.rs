@@ -16,7 +16,10 @@ struct Surface {
 /// Accepts a component of the `wasmdesk:rules/plugin` world; refuses anything else with a reason.
 pub(crate) fn check_component(bytes: &[u8], limit: usize) -> Result<(), LoadError> {
     if bytes.len() > limit {
-        return Err(LoadError::TooLarge { size: bytes.len(), limit });
+        return Err(LoadError::TooLarge {
+            size: bytes.len(),
+            limit,
+        });
     }
     if Parser::is_core_wasm(bytes) {
         return Err(LoadError::CoreModule);
@@ -28,11 +31,25 @@ pub(crate) fn check_component(bytes: &[u8], limit: usize) -> Result<(), LoadErro
 
     if !surface.exports.iter().any(|name| name == EXPORT_INTERFACE) {
         let (interface, _) = EXPORT_INTERFACE.split_once('@').expect("versioned export");
-        if let Some(other) = surface.exports.iter().find(|name| name.starts_with(&format!("{interface}@"))) {
-            return Err(LoadError::WrongVersion { found: other.clone(), supported: EXPORT_INTERFACE.into() });
+        if let Some(other) = surface
+            .exports
+            .iter()
+            .find(|name| name.starts_with(&format!("{interface}@")))
+        {
+            return Err(LoadError::WrongVersion {
+                found: other.clone(),
+                supported: EXPORT_INTERFACE.into(),
+            });
         }
-        let found = if surface.exports.is_empty() { "nothing".to_string() } else { surface.exports.join(", ") };
-        return Err(LoadError::MissingExport { expected: EXPORT_INTERFACE.into(), found });
+        let found = if surface.exports.is_empty() {
+            "nothing".to_string()
+        } else {
+            surface.exports.join(", ")
+        };
+        return Err(LoadError::MissingExport {
+            expected: EXPORT_INTERFACE.into(),
+            found,
+        });
     }
     for import in &surface.imports {
         let ours = import.starts_with(&format!("{PACKAGE}/"));

@@ -12,15 +12,23 @@ const PROSPECT_TO_SALES: &str = "prospect-to-sales";
 impl Plugin for ProspectSales {
     fn describe() -> PluginInfo {
         PluginInfo::new("prospect-sales", env!("CARGO_PKG_VERSION"))
-            .description("Sends tickets from prospect organizations to the sales group with priority high.")
-            .trigger(TriggerInfo::on_created(PROSPECT_TO_SALES, "Prospect tickets to Sales"))
+            .description(
+                "Sends tickets from prospect organizations to the sales group with priority high.",
+            )
+            .trigger(TriggerInfo::on_created(
+                PROSPECT_TO_SALES,
+                "Prospect tickets to Sales",
+            ))
             .organization_field(FieldSpec::dropdown(
                 "account_type",
                 "Account type",
                 &["active_customer", "prospect", "churned", "partner"],
             ))
             .organization_field(FieldSpec::decimal("monthly_spend", "Monthly spend"))
-            .organization_field(FieldSpec::checkbox("reference_customer", "Reference customer"))
+            .organization_field(FieldSpec::checkbox(
+                "reference_customer",
+                "Reference customer",
+            ))
             .organization_field(FieldSpec::dropdown(
                 "contract_term",
                 "Contract term",
@@ -32,17 +40,25 @@ impl Plugin for ProspectSales {
                 &["platinum", "gold", "silver", "bronze"],
             ))
             .group("Sales")
-            .config(ConfigKey::new("group", "Group prospect tickets are assigned to").default("Sales"))
+            .config(
+                ConfigKey::new("group", "Group prospect tickets are assigned to").default("Sales"),
+            )
     }
 
     fn matches(_trigger: &str, event: &Event, _host: &Host) -> Result<bool, String> {
-        let account_type = event.organization.as_ref().and_then(|org| org.option("account_type"));
+        let account_type = event
+            .organization
+            .as_ref()
+            .and_then(|org| org.option("account_type"));
         Ok(account_type == Some("prospect"))
     }
 
     fn actions(_trigger: &str, _event: &Event, host: &Host) -> Result<Vec<Action>, String> {
         let group: String = host.config_parsed("group")?;
-        Ok(vec![Action::SetPriority(Priority::High), Action::assign_group(&group)])
+        Ok(vec![
+            Action::SetPriority(Priority::High),
+            Action::assign_group(&group),
+        ])
     }
 }
 
@@ -54,18 +70,32 @@ mod tests {
     use wasmdesk_sdk::testing::{EventBuilder, TestHost};
 
     fn run(event: EventBuilder) -> Option<Vec<Action>> {
-        TestHost::for_plugin::<ProspectSales>().evaluate::<ProspectSales>(PROSPECT_TO_SALES, &event.build()).unwrap()
+        TestHost::for_plugin::<ProspectSales>()
+            .evaluate::<ProspectSales>(PROSPECT_TO_SALES, &event.build())
+            .unwrap()
     }
 
     #[test]
     fn prospect_goes_to_sales_with_priority_high() {
-        let actions = run(EventBuilder::created().organization_field("account_type", value::option("prospect")));
-        assert_eq!(actions, Some(vec![Action::SetPriority(Priority::High), Action::assign_group("Sales")]));
+        let actions =
+            run(EventBuilder::created()
+                .organization_field("account_type", value::option("prospect")));
+        assert_eq!(
+            actions,
+            Some(vec![
+                Action::SetPriority(Priority::High),
+                Action::assign_group("Sales")
+            ])
+        );
     }
 
     #[test]
     fn active_customer_is_left_alone() {
-        assert_eq!(run(EventBuilder::created().organization_field("account_type", value::option("active_customer"))), None);
+        assert_eq!(
+            run(EventBuilder::created()
+                .organization_field("account_type", value::option("active_customer"))),
+            None
+        );
     }
 
     #[test]

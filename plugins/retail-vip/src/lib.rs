@@ -32,14 +32,20 @@ impl Plugin for RetailVip {
         let customer = &event.requester;
         let threshold: f64 = host.config_parsed("spend_threshold")?;
         Ok(customer.option("service_level") == Some("platinum")
-            || customer.number("annual_spend").is_some_and(|spend| spend > threshold)
+            || customer
+                .number("annual_spend")
+                .is_some_and(|spend| spend > threshold)
             || customer.option("social_influence") == Some("high"))
     }
 
     fn actions(_trigger: &str, _event: &Event, host: &Host) -> Result<Vec<Action>, String> {
         let priority: Priority = host.config_parsed("priority")?;
         let group: String = host.config_parsed("group")?;
-        Ok(vec![Action::SetPriority(priority), Action::assign_group(&group), Action::add_tag("vip")])
+        Ok(vec![
+            Action::SetPriority(priority),
+            Action::assign_group(&group),
+            Action::add_tag("vip"),
+        ])
     }
 }
 
@@ -51,28 +57,49 @@ mod tests {
     use wasmdesk_sdk::testing::{EventBuilder, TestHost};
 
     fn run(event: EventBuilder) -> Option<Vec<Action>> {
-        TestHost::for_plugin::<RetailVip>().evaluate::<RetailVip>(ESCALATION, &event.build()).unwrap()
+        TestHost::for_plugin::<RetailVip>()
+            .evaluate::<RetailVip>(ESCALATION, &event.build())
+            .unwrap()
     }
 
     #[test]
     fn platinum_customer_is_escalated() {
-        let actions = run(EventBuilder::created().requester_field("service_level", value::option("platinum")));
+        let actions = run(
+            EventBuilder::created().requester_field("service_level", value::option("platinum"))
+        );
         assert_eq!(
             actions,
-            Some(vec![Action::SetPriority(Priority::High), Action::assign_group("VIP"), Action::add_tag("vip")])
+            Some(vec![
+                Action::SetPriority(Priority::High),
+                Action::assign_group("VIP"),
+                Action::add_tag("vip")
+            ])
         );
     }
 
     #[test]
     fn spend_must_exceed_the_threshold() {
-        assert!(run(EventBuilder::created().requester_field("annual_spend", value::number(1000.01))).is_some());
-        assert!(run(EventBuilder::created().requester_field("annual_spend", value::number(1000.0))).is_none());
+        assert!(
+            run(EventBuilder::created().requester_field("annual_spend", value::number(1000.01)))
+                .is_some()
+        );
+        assert!(
+            run(EventBuilder::created().requester_field("annual_spend", value::number(1000.0)))
+                .is_none()
+        );
     }
 
     #[test]
     fn highly_influential_customer_is_escalated() {
-        assert!(run(EventBuilder::created().requester_field("social_influence", value::option("high"))).is_some());
-        assert!(run(EventBuilder::created().requester_field("social_influence", value::option("medium"))).is_none());
+        assert!(
+            run(EventBuilder::created().requester_field("social_influence", value::option("high")))
+                .is_some()
+        );
+        assert!(
+            run(EventBuilder::created()
+                .requester_field("social_influence", value::option("medium")))
+            .is_none()
+        );
     }
 
     #[test]
@@ -89,9 +116,20 @@ mod tests {
             .config("spend_threshold", "100")
             .config("priority", "urgent")
             .config("group", "Concierge");
-        let event = EventBuilder::created().requester_field("annual_spend", value::number(150.0)).build();
-        let actions = host.evaluate::<RetailVip>(ESCALATION, &event).unwrap().unwrap();
-        assert_eq!(actions[..2], [Action::SetPriority(Priority::Urgent), Action::assign_group("Concierge")]);
+        let event = EventBuilder::created()
+            .requester_field("annual_spend", value::number(150.0))
+            .build();
+        let actions = host
+            .evaluate::<RetailVip>(ESCALATION, &event)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            actions[..2],
+            [
+                Action::SetPriority(Priority::Urgent),
+                Action::assign_group("Concierge")
+            ]
+        );
     }
 
     #[test]

@@ -37,7 +37,12 @@ pub struct Reply {
 
 impl Reply {
     pub fn ok(body: &str) -> Reply {
-        Reply { status: 200, headers: vec![], body: body.as_bytes().to_vec(), delay: Duration::ZERO }
+        Reply {
+            status: 200,
+            headers: vec![],
+            body: body.as_bytes().to_vec(),
+            delay: Duration::ZERO,
+        }
     }
     pub fn redirect(location: &str) -> Reply {
         Reply {
@@ -48,7 +53,10 @@ impl Reply {
         }
     }
     pub fn slow(delay: Duration) -> Reply {
-        Reply { delay, ..Reply::ok("gold, eventually") }
+        Reply {
+            delay,
+            ..Reply::ok("gold, eventually")
+        }
     }
 }
 
@@ -90,13 +98,23 @@ fn serve(mut stream: TcpStream, route: &(dyn Fn(&str) -> Reply + Send + Sync)) {
             Ok(_) => {}
         }
     }
-    let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_string();
+    let path = request_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("/")
+        .to_string();
     let reply = route(&path);
     thread::sleep(reply.delay);
-    let mut head = format!("HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n", reply.status, reply.body.len());
+    let mut head = format!(
+        "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+        reply.status,
+        reply.body.len()
+    );
     for (name, value) in &reply.headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str("\r\n");
-    let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(&reply.body));
+    let _ = stream
+        .write_all(head.as_bytes())
+        .and_then(|()| stream.write_all(&reply.body));
 }

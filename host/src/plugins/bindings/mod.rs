@@ -11,4 +11,5 @@ pub(crate) const PACKAGE: &str = "wasmdesk:rules";
 pub(crate) const EXPORT_INTERFACE: &str = "wasmdesk:rules/triggers@0.1.0";
 
 /// The interfaces of ours that a plugin may import.
-pub(crate) const HOST_IMPORTS: &[&str] = &["wasmdesk:rules/host@0.1.0", "wasmdesk:rules/types@0.1.0"];
+pub(crate) const HOST_IMPORTS: &[&str] =
+    &["wasmdesk:rules/host@0.1.0", "wasmdesk:rules/types@0.1.0"];

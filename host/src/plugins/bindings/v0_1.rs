@@ -4,9 +4,9 @@ use wasmtime::Store;
 use wasmtime::component::{Component, ComponentExportIndex, HasSelf, Instance, Linker, TypedFunc};
 
 use crate::domain::{self, FieldSpec};
+use crate::plugins::PluginError;
 use crate::plugins::http::Failure;
 use crate::plugins::sandbox::{LogLevel, Sandbox};
-use crate::plugins::PluginError;
 
 wasmtime::component::bindgen!({
     path: "../wit",
@@ -45,10 +45,13 @@ impl TriggerExports {
         trigger: &str,
         event: &WitEvent,
     ) -> wasmtime::Result<Result<bool, String>> {
-        let func = instance.get_func(&mut *store, &self.matches).ok_or_else(|| missing("matches"))?;
+        let func = instance
+            .get_func(&mut *store, self.matches)
+            .ok_or_else(|| missing("matches"))?;
         // SAFETY: `Runtime::load` type-checked this export of this component against
         // `wasmdesk:rules@0.1.0` (see the type's docs); every instance has the same types.
-        let typed = unsafe { TypedFunc::<(&str, &WitEvent), (Result<bool, String>,)>::new_unchecked(func) };
+        let typed =
+            unsafe { TypedFunc::<(&str, &WitEvent), (Result<bool, String>,)>::new_unchecked(func) };
         Ok(typed.call(store, (trigger, event))?.0)
     }
 
@@ -59,10 +62,13 @@ impl TriggerExports {
         trigger: &str,
         event: &WitEvent,
     ) -> wasmtime::Result<Result<Vec<wit::Action>, String>> {
-        let func = instance.get_func(&mut *store, &self.actions).ok_or_else(|| missing("actions"))?;
+        let func = instance
+            .get_func(&mut *store, self.actions)
+            .ok_or_else(|| missing("actions"))?;
         // SAFETY: as in `call_matches`.
-        let typed =
-            unsafe { TypedFunc::<(&str, &WitEvent), (Result<Vec<wit::Action>, String>,)>::new_unchecked(func) };
+        let typed = unsafe {
+            TypedFunc::<(&str, &WitEvent), (Result<Vec<wit::Action>, String>,)>::new_unchecked(func)
+        };
         Ok(typed.call(store, (trigger, event))?.0)
     }
 }
@@ -98,7 +104,13 @@ impl wit_host::Host for Sandbox {
         url: String,
         headers: Vec<(String, String)>,
     ) -> Result<wit_host::HttpResponse, wit_host::HttpError> {
-        let result = self.http.get(&url, &headers, self.installation.origins(), self.call_deadline, &self.limits);
+        let result = self.http.get(
+            &url,
+            &headers,
+            self.installation.origins(),
+            self.call_deadline,
+            &self.limits,
+        );
         match result {
             Ok(response) => Ok(wit_host::HttpResponse {
                 status: response.status,
@@ -107,7 +119,8 @@ impl wit_host::Host for Sandbox {
             }),
             Err(failure) => {
                 if let Failure::Denied(reason) = &failure {
-                    self.log.push(LogLevel::Warn, &format!("http-get {url}: {reason}"));
+                    self.log
+                        .push(LogLevel::Warn, &format!("http-get {url}: {reason}"));
                     self.denials.push(format!("http-get {url}: {reason}"));
                 }
                 Err(match failure {
@@ -234,7 +247,10 @@ fn organization_to_wit(organization: &domain::EventOrganization) -> wit::Organiz
 fn values_to_wit(values: &domain::CustomValues) -> Vec<wit::CustomValue> {
     values
         .iter()
-        .map(|(key, value)| wit::CustomValue { key: key.clone(), value: value_to_wit(value) })
+        .map(|(key, value)| wit::CustomValue {
+            key: key.clone(),
+            value: value_to_wit(value),
+        })
         .collect()
 }
 
@@ -253,7 +269,10 @@ fn value_to_wit(value: &domain::FieldValue) -> wit::FieldValue {
 // ---- WIT → domain (what a plugin returns) ----
 
 /// Converts returned actions, refusing output over `limit` estimated bytes.
-pub(crate) fn actions_from_wit(actions: Vec<wit::Action>, limit: usize) -> Result<Vec<domain::Action>, PluginError> {
+pub(crate) fn actions_from_wit(
+    actions: Vec<wit::Action>,
+    limit: usize,
+) -> Result<Vec<domain::Action>, PluginError> {
     let size: usize = actions.iter().map(action_size).sum();
     if size > limit {
         return Err(PluginError::OutputTooLarge { size, limit });
@@ -278,7 +297,9 @@ fn action_size(action: &wit::Action) -> usize {
             | wit::Action::SetOrganizationField(custom) => {
                 custom.key.len()
                     + match &custom.value {
-                        wit::FieldValue::Text(s) | wit::FieldValue::Date(s) | wit::FieldValue::Option(s) => s.len(),
+                        wit::FieldValue::Text(s)
+                        | wit::FieldValue::Date(s)
+                        | wit::FieldValue::Option(s) => s.len(),
                         wit::FieldValue::Options(tags) => strings(tags),
                         _ => 8,
                     }
@@ -315,13 +336,23 @@ fn action_from_wit(action: wit::Action) -> domain::Action {
         wit::Action::SetQueue(name) => A::SetQueue(name),
         wit::Action::AddTags(tags) => A::AddTags(tags),
         wit::Action::RemoveTags(tags) => A::RemoveTags(tags),
-        wit::Action::SetTicketField(custom) => A::SetTicketField { key: custom.key, value: value_from_wit(custom.value) },
-        wit::Action::SetUserField(custom) => A::SetUserField { key: custom.key, value: value_from_wit(custom.value) },
-        wit::Action::SetOrganizationField(custom) => {
-            A::SetOrganizationField { key: custom.key, value: value_from_wit(custom.value) }
-        }
+        wit::Action::SetTicketField(custom) => A::SetTicketField {
+            key: custom.key,
+            value: value_from_wit(custom.value),
+        },
+        wit::Action::SetUserField(custom) => A::SetUserField {
+            key: custom.key,
+            value: value_from_wit(custom.value),
+        },
+        wit::Action::SetOrganizationField(custom) => A::SetOrganizationField {
+            key: custom.key,
+            value: value_from_wit(custom.value),
+        },
         wit::Action::AddInternalNote(text) => A::AddInternalNote(text),
-        wit::Action::NotifyWebhook(call) => A::NotifyWebhook(domain::WebhookCall { url: call.url, body: call.body }),
+        wit::Action::NotifyWebhook(call) => A::NotifyWebhook(domain::WebhookCall {
+            url: call.url,
+            body: call.body,
+        }),
     }
 }
 
@@ -338,9 +369,14 @@ fn value_from_wit(value: wit::FieldValue) -> domain::FieldValue {
 }
 
 /// Converts a description, refusing one over `limit` estimated bytes.
-pub(crate) fn info_from_wit(info: wit::PluginInfo, limit: usize) -> Result<domain::PluginInfo, PluginError> {
+pub(crate) fn info_from_wit(
+    info: wit::PluginInfo,
+    limit: usize,
+) -> Result<domain::PluginInfo, PluginError> {
     let info = info_to_domain(info);
-    let size = serde_json::to_vec(&info).map(|json| json.len()).unwrap_or(usize::MAX);
+    let size = serde_json::to_vec(&info)
+        .map(|json| json.len())
+        .unwrap_or(usize::MAX);
     if size > limit {
         return Err(PluginError::OutputTooLarge { size, limit });
     }
@@ -369,13 +405,25 @@ fn info_to_domain(info: wit::PluginInfo) -> domain::PluginInfo {
                     .collect(),
             })
             .collect(),
-        user_fields: info.user_fields.into_iter().map(field_spec_from_wit).collect(),
-        organization_fields: info.organization_fields.into_iter().map(field_spec_from_wit).collect(),
+        user_fields: info
+            .user_fields
+            .into_iter()
+            .map(field_spec_from_wit)
+            .collect(),
+        organization_fields: info
+            .organization_fields
+            .into_iter()
+            .map(field_spec_from_wit)
+            .collect(),
         groups: info.groups,
         config: info
             .config
             .into_iter()
-            .map(|key| domain::ConfigKey { key: key.key, description: key.description, default: key.default })
+            .map(|key| domain::ConfigKey {
+                key: key.key,
+                description: key.description,
+                default: key.default,
+            })
             .collect(),
         http_hosts: info.http_hosts,
     }
@@ -400,7 +448,10 @@ fn field_spec_from_wit(spec: wit::FieldSpec) -> FieldSpec {
         options: spec
             .options
             .into_iter()
-            .map(|option| domain::FieldOption { name: option.name, value: option.value })
+            .map(|option| domain::FieldOption {
+                name: option.name,
+                value: option.value,
+            })
             .collect(),
         pattern: spec.pattern,
     }
