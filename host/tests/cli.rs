@@ -53,32 +53,29 @@ fn run_prints_what_each_trigger_would_do() {
     assert!(trigger["fuel_used"].as_u64().unwrap() > 0);
 }
 
-#[test]
-fn run_takes_configuration() {
+/// `plugin run retail-vip` on the example event with one configuration value.
+fn run_retail_vip_with(config: &str) -> serde_json::Value {
     let event = example_event();
-    let report = json(&wasmdesk(&[
+    json(&wasmdesk(&[
         "plugin",
         "run",
         "retail-vip",
         "--event",
         &event,
         "--config",
-        "priority=urgent",
-    ]));
+        config,
+    ]))
+}
+
+#[test]
+fn run_takes_configuration() {
+    let report = run_retail_vip_with("priority=urgent");
     assert_eq!(
         report[0]["actions"][0],
         serde_json::json!({"set_priority": "urgent"})
     );
 
-    let report = json(&wasmdesk(&[
-        "plugin",
-        "run",
-        "retail-vip",
-        "--event",
-        &event,
-        "--config",
-        "spend_threshold=lots",
-    ]));
+    let report = run_retail_vip_with("spend_threshold=lots");
     assert_eq!(report[0]["matched"], false);
     assert_eq!(report[0]["error"]["kind"], "rejected");
     assert!(

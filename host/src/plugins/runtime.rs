@@ -69,6 +69,19 @@ pub struct Evaluation {
     pub elapsed: Duration,
 }
 
+impl Evaluation {
+    /// An evaluation that failed before the plugin's code ran.
+    fn failed_to_start(error: PluginError, started: Instant) -> Evaluation {
+        Evaluation {
+            outcome: Outcome::Failed(error),
+            logs: Vec::new(),
+            logs_dropped_bytes: 0,
+            fuel_used: 0,
+            elapsed: started.elapsed(),
+        }
+    }
+}
+
 fn micros<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_u64(duration.as_micros() as u64)
 }
@@ -168,13 +181,7 @@ impl Runtime {
             let error = PluginError::UnknownTrigger {
                 trigger: trigger.to_string(),
             };
-            return Evaluation {
-                outcome: Outcome::Failed(error),
-                logs: Vec::new(),
-                logs_dropped_bytes: 0,
-                fuel_used: 0,
-                elapsed: started.elapsed(),
-            };
+            return Evaluation::failed_to_start(error, started);
         }
         let event = v0_1::event_to_wit(event);
         let mut session = self.session(installation.clone());
@@ -182,13 +189,7 @@ impl Runtime {
             Ok(instance) => instance,
             Err(error) => {
                 let error = session.explain_instantiation(error);
-                return Evaluation {
-                    outcome: Outcome::Failed(error),
-                    logs: Vec::new(),
-                    logs_dropped_bytes: 0,
-                    fuel_used: 0,
-                    elapsed: started.elapsed(),
-                };
+                return Evaluation::failed_to_start(error, started);
             }
         };
         let outcome = match session.decide(&plugin.exports, &instance, trigger, &event) {
