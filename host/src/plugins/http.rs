@@ -223,7 +223,11 @@ fn read_response(response: reqwest::blocking::Response, limit: usize) -> Result<
         .take(limit as u64 + 1)
         .read_to_end(&mut body)
         .map_err(|e| {
-            if e.to_string().contains("timed out") {
+            let reqwest_timeout = e
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<reqwest::Error>())
+                .is_some_and(reqwest::Error::is_timeout);
+            if reqwest_timeout || e.kind() == std::io::ErrorKind::TimedOut {
                 Failure::Timeout
             } else {
                 Failure::Failed(e.to_string())
