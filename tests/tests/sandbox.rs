@@ -427,3 +427,23 @@ fn compiled_components_are_cached_on_disk() {
     assert_eq!(evaluation.outcome, Outcome::NotMatched);
     assert!(std::fs::metadata(&cached[0]).unwrap().len() > 1000);
 }
+
+#[test]
+fn http_get_response_over_the_size_limit_is_refused() {
+    let peer = Peer::start(|_| Reply::ok(&"gold ".repeat(100_000)));
+    let harness = Harness::new(Limits {
+        http_response_bytes: 64 << 10,
+        ..Limits::default()
+    });
+    let evaluation = harness.run(
+        "http-get",
+        &http_installation(&harness, &peer.url("/tier"), &[&peer]),
+    );
+    let PluginError::Rejected { message } = failure(&evaluation) else {
+        panic!(
+            "the plugin should see the response refused, got {:?}",
+            evaluation.outcome
+        );
+    };
+    assert_eq!(message, "HttpError::TooLarge");
+}
