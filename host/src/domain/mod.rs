@@ -3,6 +3,7 @@
 
 pub mod action;
 pub mod event;
+pub mod field_definition;
 pub mod fields;
 pub mod plugin;
 pub mod ticket;
@@ -10,6 +11,7 @@ pub mod user;
 
 pub use action::{Action, WebhookCall};
 pub use event::{Actor, Change, Event, EventKind, EventOrganization, EventTicket, EventUser};
+pub use field_definition::{FieldDefinition, FieldErrors, read_values};
 pub use fields::{CustomValues, FieldOption, FieldSpec, FieldType, FieldValue};
 pub use plugin::{ConfigKey, PluginInfo, TriggerInfo};
 pub use ticket::{Channel, Priority, Status, TicketType};
