@@ -5,6 +5,7 @@ pub mod action;
 pub mod event;
 pub mod field_definition;
 pub mod fields;
+pub mod identity;
 pub mod plugin;
 pub mod ticket;
 pub mod user;

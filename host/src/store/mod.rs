@@ -1,0 +1,152 @@
+//! Persistence with sqlx: one set of portable queries (`$1` placeholders, `ON CONFLICT`,
+//! `RETURNING`) for SQLite, the embedded default, and PostgreSQL, chosen by the database URL.
+
+mod identity;
+mod settings;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, AssertSqlSafe, Executor};
+
+pub use identity::{Organization, User};
+pub use settings::Setting;
+
+/// Which database a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Why a storage operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://...")]
+    UnsupportedUrl(String),
+    #[error("invalid input: {0}")]
+    Invalid(String),
+    #[error("{what} not found")]
+    NotFound { what: String },
+    #[error("{0} already exists")]
+    Conflict(String),
+    #[error("migrating the database failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// The database. Cheap to clone (a pool inside).
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://wasmdesk.db`, `sqlite::memory:`, `postgres://...`) and
+    /// applies pending migrations. A SQLite file is created when missing.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        Store::connect_with(url, None).await
+    }
+
+    /// As [`Store::connect`], with every PostgreSQL session confined to `schema` (which is
+    /// created): tests use one schema each so that they run in parallel.
+    pub async fn connect_in_schema(url: &str, schema: &str) -> Result<Store, StoreError> {
+        Store::connect_with(url, Some(schema)).await
+    }
+
+    async fn connect_with(url: &str, schema: Option<&str>) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_string()));
+        };
+        let url = match backend {
+            // Create the file on first start.
+            Backend::Sqlite if !url.contains("mode=") && !url.contains(":memory:") => {
+                format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
+            }
+            _ => url.to_string(),
+        };
+        if let Some(schema) = schema
+            && (schema.is_empty()
+                || !schema
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
+        {
+            return Err(StoreError::Invalid(format!(
+                "schema {schema:?} must be lowercase letters, digits and _"
+            )));
+        }
+        let options = AnyConnectOptions::from_str(&url)?;
+        if let (Backend::Postgres, Some(schema)) = (backend, schema) {
+            let admin = AnyPoolOptions::new()
+                .max_connections(1)
+                .connect_with(options.clone())
+                .await?;
+            // The name was checked above to be a plain identifier.
+            admin
+                .execute(AssertSqlSafe(format!(
+                    "CREATE SCHEMA IF NOT EXISTS \"{schema}\""
+                )))
+                .await?;
+            admin.close().await;
+        }
+        let search_path = schema.map(|schema| format!("SET search_path TO \"{schema}\""));
+        let pool = AnyPoolOptions::new()
+            .max_connections(if url.contains(":memory:") { 1 } else { 16 })
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |connection, _| {
+                let search_path = search_path.clone();
+                Box::pin(async move {
+                    match backend {
+                        // WAL lets readers run beside the writer; the busy timeout makes
+                        // concurrent writers wait instead of failing; SQLite leaves foreign
+                        // keys off unless asked.
+                        Backend::Sqlite => {
+                            connection
+                                .execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;")
+                                .await?;
+                        }
+                        Backend::Postgres => {
+                            if let Some(search_path) = search_path {
+                                connection.execute(AssertSqlSafe(search_path)).await?;
+                            }
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        let migrator = match backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("migrations/postgres"),
+        };
+        migrator.run(&pool).await?;
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+/// Milliseconds since the Unix epoch: timestamps are stored as integers on both backends.
+fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_millis() as i64)
+        .unwrap_or_default()
+}
