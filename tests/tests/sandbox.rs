@@ -212,6 +212,13 @@ fn wasi_gives_no_environment_files_sockets_or_clock() {
     );
 }
 
+impl Harness {
+    /// Runs the hostile plugin's `http-get` trigger on `url` with the origins of `granted` peers.
+    fn http_get(&self, url: &str, granted: &[&Peer]) -> Evaluation {
+        self.run("http-get", &http_installation(self, url, granted))
+    }
+}
+
 fn http_installation(harness: &Harness, url: &str, granted: &[&Peer]) -> Arc<Installation> {
     let origins: Vec<Origin> = granted
         .iter()
@@ -234,19 +241,13 @@ fn http_get_reaches_a_granted_host() {
         }
     });
     let harness = Harness::new(Limits::default());
-    let direct = harness.run(
-        "http-get",
-        &http_installation(&harness, &peer.url("/tier"), &[&peer]),
-    );
+    let direct = harness.http_get(&peer.url("/tier"), &[&peer]);
     assert!(
         matches!(direct.outcome, Outcome::Matched(_)),
         "{:?}",
         direct.outcome
     );
-    let redirected_home = harness.run(
-        "http-get",
-        &http_installation(&harness, &peer.url("/start"), &[&peer]),
-    );
+    let redirected_home = harness.http_get(&peer.url("/start"), &[&peer]);
     assert!(
         matches!(redirected_home.outcome, Outcome::Matched(_)),
         "{:?}",
@@ -258,10 +259,7 @@ fn http_get_reaches_a_granted_host() {
 fn http_get_to_a_host_not_granted_is_denied() {
     let peer = Peer::start(|_| Reply::ok("gold"));
     let harness = Harness::new(Limits::default());
-    let evaluation = harness.run(
-        "http-get",
-        &http_installation(&harness, &peer.url("/tier"), &[]),
-    );
+    let evaluation = harness.http_get(&peer.url("/tier"), &[]);
     let PluginError::CapabilityDenied { reason } = failure(&evaluation) else {
         panic!("expected CapabilityDenied, got {:?}", evaluation.outcome);
     };
@@ -274,10 +272,7 @@ fn http_get_redirect_to_another_host_is_denied() {
     let target = elsewhere.url("/tier");
     let granted = Peer::start(move |_| Reply::redirect(&target));
     let harness = Harness::new(Limits::default());
-    let evaluation = harness.run(
-        "http-get",
-        &http_installation(&harness, &granted.url("/"), &[&granted]),
-    );
+    let evaluation = harness.http_get(&granted.url("/"), &[&granted]);
     let PluginError::CapabilityDenied { reason } = failure(&evaluation) else {
         panic!("expected CapabilityDenied, got {:?}", evaluation.outcome);
     };
@@ -292,10 +287,7 @@ fn http_get_to_a_slow_granted_host_times_out() {
         http_timeout,
         ..Limits::default()
     });
-    let evaluation = harness.run(
-        "http-get",
-        &http_installation(&harness, &peer.url("/tier"), &[&peer]),
-    );
+    let evaluation = harness.http_get(&peer.url("/tier"), &[&peer]);
     let PluginError::Rejected { message } = failure(&evaluation) else {
         panic!(
             "the plugin should see a timeout and report it, got {:?}",
@@ -435,10 +427,7 @@ fn http_get_response_over_the_size_limit_is_refused() {
         http_response_bytes: 64 << 10,
         ..Limits::default()
     });
-    let evaluation = harness.run(
-        "http-get",
-        &http_installation(&harness, &peer.url("/tier"), &[&peer]),
-    );
+    let evaluation = harness.http_get(&peer.url("/tier"), &[&peer]);
     let PluginError::Rejected { message } = failure(&evaluation) else {
         panic!(
             "the plugin should see the response refused, got {:?}",
