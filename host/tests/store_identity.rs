@@ -1,32 +1,11 @@
 //! Identity resolution on every backend: SQLite always, PostgreSQL when
 //! `WASMDESK_TEST_DATABASE_URL` is set (CI sets it; there an unreachable database fails the run).
 
-use std::sync::atomic::{AtomicU32, Ordering};
+mod common;
 
-use wasmdesk_host::store::{Setting, Store, StoreError};
-
-/// A fresh, isolated store per backend: a temporary SQLite file, and a PostgreSQL schema of its
-/// own, so tests run in parallel.
-async fn stores(test: &str) -> Vec<(Store, Option<tempfile::TempDir>)> {
-    let dir = tempfile::tempdir().unwrap();
-    let sqlite_url = format!("sqlite://{}", dir.path().join("wasmdesk.db").display());
-    let mut stores = vec![(Store::connect(&sqlite_url).await.unwrap(), Some(dir))];
-    if let Ok(url) = std::env::var("WASMDESK_TEST_DATABASE_URL") {
-        static RUN: AtomicU32 = AtomicU32::new(0);
-        let schema = format!(
-            "t_{test}_{}_{}",
-            std::process::id(),
-            RUN.fetch_add(1, Ordering::Relaxed)
-        );
-        let store = Store::connect_in_schema(&url, &schema)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("WASMDESK_TEST_DATABASE_URL={url} is set but unusable: {e}")
-            });
-        stores.push((store, None));
-    }
-    stores
-}
+use common::stores;
+use wasmdesk_host::domain::OrganizationDraft;
+use wasmdesk_host::store::{Setting, StoreError};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_customer_is_created_once_with_the_organization_of_their_domain() {
@@ -42,7 +21,7 @@ async fn a_customer_is_created_once_with_the_organization_of_their_domain() {
             .await
             .unwrap();
         assert_eq!(organization.name, "Acme Tools");
-        assert_eq!(organization.domains, ["acme-tools.com"]);
+        assert_eq!(organization.domain_names, ["acme-tools.com"]);
 
         let again = store
             .find_or_create_customer("ada@acme-tools.com", None)
@@ -107,7 +86,7 @@ async fn adding_a_domain_attaches_its_customers_without_organization() {
         assert_eq!(early.organization_id, None);
 
         let globex = store
-            .create_organization("Globex", &["globex.com"])
+            .create_organization(OrganizationDraft::named("Globex", &["globex.com"]))
             .await
             .unwrap();
         assert_eq!(store.add_domain(globex.id, "GLOBEX.de").await.unwrap(), 1);
@@ -116,12 +95,15 @@ async fn adding_a_domain_attaches_its_customers_without_organization() {
             Some(globex.id)
         );
         assert_eq!(
-            store.organization(globex.id).await.unwrap().domains,
+            store.organization(globex.id).await.unwrap().domain_names,
             ["globex.com", "globex.de"]
         );
 
         // Moving a customer between organizations, and out of any.
-        let other = store.create_organization("Other", &[]).await.unwrap();
+        let other = store
+            .create_organization(OrganizationDraft::named("Other", &[]))
+            .await
+            .unwrap();
         assert_eq!(
             store
                 .move_customer(early.id, Some(other.id))
@@ -149,19 +131,22 @@ async fn adding_a_domain_attaches_its_customers_without_organization() {
 async fn duplicates_are_conflicts_naming_what_collides_and_write_nothing() {
     for (store, _dir) in stores("conflicts").await {
         let acme = store
-            .create_organization("Acme", &["acme.com"])
+            .create_organization(OrganizationDraft::named("Acme", &["acme.com"]))
             .await
             .unwrap();
         let error = store
-            .create_organization("Acme", &["acme.org"])
+            .create_organization(OrganizationDraft::named("Acme", &["acme.org"]))
             .await
             .unwrap_err();
         assert!(
-            error.to_string().contains("organization name \"Acme\""),
+            error.to_string().contains("an organization named \"Acme\""),
             "{error}"
         );
         let error = store
-            .create_organization("Acme Two", &["ok.example", "acme.com"])
+            .create_organization(OrganizationDraft::named(
+                "Acme Two",
+                &["ok.example", "acme.com"],
+            ))
             .await
             .unwrap_err();
         assert!(error.to_string().contains("domain \"acme.com\""), "{error}");
@@ -170,7 +155,10 @@ async fn duplicates_are_conflicts_naming_what_collides_and_write_nothing() {
             store.organization_by_domain("ok.example").await.unwrap(),
             None
         );
-        let other = store.create_organization("Acme Two", &[]).await.unwrap();
+        let other = store
+            .create_organization(OrganizationDraft::named("Acme Two", &[]))
+            .await
+            .unwrap();
         assert!(matches!(
             store.add_domain(other.id, "acme.com").await,
             Err(StoreError::Conflict(_))
@@ -181,14 +169,16 @@ async fn duplicates_are_conflicts_naming_what_collides_and_write_nothing() {
             assert!(
                 matches!(
                     store.find_or_create_customer(bad, None).await,
-                    Err(StoreError::Invalid(_))
+                    Err(StoreError::Rejected(_))
                 ),
                 "{bad}"
             );
         }
         assert!(matches!(
-            store.create_organization("X", &["no spaces.com"]).await,
-            Err(StoreError::Invalid(_))
+            store
+                .create_organization(OrganizationDraft::named("X", &["no spaces.com"]))
+                .await,
+            Err(StoreError::Rejected(_))
         ));
     }
 }

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::fields::is_valid_field_key;
-use super::{FieldOption, FieldType, FieldValue};
+use super::problems::Problems;
+use super::{FieldOption, FieldType, FieldValue, Timestamp};
 
 /// Longest text value accepted, in bytes.
 pub const MAX_TEXT_BYTES: usize = 64 * 1024;
@@ -30,8 +31,8 @@ pub struct FieldDefinition {
     pub active: bool,
     #[serde(default)]
     pub position: i64,
-    /// Dropdown and multiselect options (Zendesk's `custom_field_options`).
-    #[serde(default)]
+    /// Dropdown and multiselect options.
+    #[serde(default, rename = "custom_field_options", alias = "options")]
     pub options: Vec<FieldOption>,
     /// For regexp fields: a value must match it entirely.
     #[serde(default)]
@@ -42,84 +43,189 @@ fn active_by_default() -> bool {
     true
 }
 
-/// Why values could not be written: reasons by field key.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, thiserror::Error)]
-#[error("invalid custom field values: {}", describe(.0))]
-pub struct FieldErrors(pub BTreeMap<String, Vec<String>>);
-
-fn describe(errors: &BTreeMap<String, Vec<String>>) -> String {
-    errors
-        .iter()
-        .map(|(key, reasons)| format!("{key}: {}", reasons.join(", ")))
-        .collect::<Vec<_>>()
-        .join("; ")
+/// Whose custom fields: users' or organizations'.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FieldScope {
+    User,
+    Organization,
 }
 
-impl FieldErrors {
-    fn add(&mut self, key: &str, reason: impl Into<String>) {
-        self.0
-            .entry(key.to_string())
-            .or_default()
-            .push(reason.into());
+impl FieldScope {
+    /// The resource name, as in `/api/v2/user_fields`.
+    pub fn resource(self) -> &'static str {
+        match self {
+            FieldScope::User => "user_fields",
+            FieldScope::Organization => "organization_fields",
+        }
+    }
+
+    /// One field, as in `{"user_field": ...}`.
+    pub fn singular(self) -> &'static str {
+        match self {
+            FieldScope::User => "user_field",
+            FieldScope::Organization => "organization_field",
+        }
+    }
+}
+
+/// A stored field definition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Field {
+    pub id: i64,
+    #[serde(flatten)]
+    pub definition: FieldDefinition,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// Changes to a field definition. The key and the type are immutable: values already stored
+/// depend on them.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldPatch {
+    #[serde(default)]
+    pub key: Option<String>,
+    #[serde(default, rename = "type")]
+    pub field_type: Option<FieldType>,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub active: Option<bool>,
+    #[serde(default)]
+    pub position: Option<i64>,
+    /// Replaces the whole list: options left out are removed (as Zendesk does).
+    #[serde(default, rename = "custom_field_options", alias = "options")]
+    pub options: Option<Vec<FieldOption>>,
+    #[serde(default, deserialize_with = "super::problems::double_option")]
+    pub regexp_for_validation: Option<Option<String>>,
+    #[serde(default, rename = "id")]
+    _id: Option<serde::de::IgnoredAny>,
+    #[serde(default, rename = "url")]
+    _url: Option<serde::de::IgnoredAny>,
+    #[serde(default, rename = "created_at")]
+    _created_at: Option<serde::de::IgnoredAny>,
+    #[serde(default, rename = "updated_at")]
+    _updated_at: Option<serde::de::IgnoredAny>,
+}
+
+impl FieldPatch {
+    /// A patch that only replaces the options.
+    pub fn options(options: Vec<FieldOption>) -> FieldPatch {
+        FieldPatch {
+            options: Some(options),
+            ..FieldPatch::default()
+        }
+    }
+
+    /// `current` with this patch applied, checked as a whole.
+    pub fn apply(self, current: &FieldDefinition) -> Result<FieldDefinition, Problems> {
+        let mut problems = Problems::default();
+        if self.key.as_ref().is_some_and(|key| key != &current.key) {
+            problems.add(
+                "key",
+                "a field's key cannot change; create a new field instead",
+            );
+        }
+        if self
+            .field_type
+            .is_some_and(|field_type| field_type != current.field_type)
+        {
+            problems.add(
+                "type",
+                "a field's type cannot change; create a new field instead",
+            );
+        }
+        let updated = FieldDefinition {
+            key: current.key.clone(),
+            field_type: current.field_type,
+            title: self.title.unwrap_or_else(|| current.title.clone()),
+            description: self
+                .description
+                .unwrap_or_else(|| current.description.clone()),
+            active: self.active.unwrap_or(current.active),
+            position: self.position.unwrap_or(current.position),
+            options: self.options.unwrap_or_else(|| current.options.clone()),
+            regexp_for_validation: self
+                .regexp_for_validation
+                .unwrap_or_else(|| current.regexp_for_validation.clone()),
+        };
+        for (key, reasons) in updated.problems().0 {
+            reasons
+                .into_iter()
+                .for_each(|reason| problems.add(&key, reason));
+        }
+        problems.into_result(updated)
     }
 }
 
 impl FieldDefinition {
-    /// Every problem with this definition; empty when it is valid.
-    pub fn problems(&self) -> Vec<String> {
-        let mut problems = Vec::new();
+    /// Every problem with this definition, by attribute.
+    pub fn problems(&self) -> Problems {
+        let mut problems = Problems::default();
         if !is_valid_field_key(&self.key) {
-            problems.push(format!(
-                "key {:?} must be 1-64 letters, digits and underscores, not starting with a digit",
-                self.key
-            ));
+            problems.add(
+                "key",
+                format!(
+                    "{:?} must be 1-64 letters, digits and underscores, not starting with a digit",
+                    self.key
+                ),
+            );
         }
         if self.title.trim().is_empty() {
-            problems.push("title must not be empty".to_string());
+            problems.add("title", "must not be empty");
         }
         let has_options = matches!(
             self.field_type,
             FieldType::Dropdown | FieldType::Multiselect
         );
+        const OPTIONS: &str = "custom_field_options";
         if has_options && self.options.is_empty() {
-            problems.push(format!(
-                "a {} field needs at least one option",
-                self.field_type
-            ));
+            problems.add(
+                OPTIONS,
+                format!("a {} field needs at least one option", self.field_type),
+            );
         }
         if !has_options && !self.options.is_empty() {
-            problems.push(format!("a {} field takes no options", self.field_type));
+            problems.add(
+                OPTIONS,
+                format!("a {} field takes no options", self.field_type),
+            );
         }
         let mut tags = HashSet::new();
         for option in &self.options {
             if option.value.is_empty() || option.value.contains(char::is_whitespace) {
-                problems.push(format!(
-                    "option tag {:?} must be non-empty and without spaces",
-                    option.value
-                ));
+                problems.add(
+                    OPTIONS,
+                    format!(
+                        "option value {:?} must be non-empty and without spaces",
+                        option.value
+                    ),
+                );
             }
             if option.name.trim().is_empty() {
-                problems.push(format!("option {:?} needs a name", option.value));
+                problems.add(OPTIONS, format!("option {:?} needs a name", option.value));
             }
             if !tags.insert(option.value.as_str()) {
-                problems.push(format!("option tag {:?} is used twice", option.value));
+                problems.add(
+                    OPTIONS,
+                    format!("option value {:?} is used twice", option.value),
+                );
             }
         }
+        const REGEXP: &str = "regexp_for_validation";
         match (&self.field_type, &self.regexp_for_validation) {
-            (FieldType::Regexp, None) => {
-                problems.push("a regexp field needs regexp_for_validation".to_string())
-            }
+            (FieldType::Regexp, None) => problems.add(REGEXP, "a regexp field needs a pattern"),
             (FieldType::Regexp, Some(pattern)) => {
                 if let Err(error) = regex::Regex::new(pattern) {
-                    problems.push(format!(
-                        "regexp_for_validation is not a valid pattern: {error}"
-                    ));
+                    problems.add(REGEXP, format!("not a valid pattern: {error}"));
                 }
             }
-            (_, Some(_)) => problems.push(format!(
-                "a {} field takes no regexp_for_validation",
-                self.field_type
-            )),
+            (_, Some(_)) => problems.add(
+                REGEXP,
+                format!("a {} field takes no pattern", self.field_type),
+            ),
             (_, None) => {}
         }
         problems
@@ -191,9 +297,9 @@ impl FieldDefinition {
 pub fn read_values(
     definitions: &[FieldDefinition],
     raw: &serde_json::Map<String, Value>,
-) -> Result<BTreeMap<String, Option<FieldValue>>, FieldErrors> {
+) -> Result<BTreeMap<String, Option<FieldValue>>, Problems> {
     let mut values = BTreeMap::new();
-    let mut errors = FieldErrors::default();
+    let mut errors = Problems::default();
     for (key, raw_value) in raw {
         let Some(definition) = definitions.iter().find(|definition| &definition.key == key) else {
             errors.add(
@@ -213,7 +319,7 @@ pub fn read_values(
             Err(reason) => errors.add(key, reason),
         }
     }
-    if errors.0.is_empty() {
+    if errors.is_empty() {
         Ok(values)
     } else {
         Err(errors)
@@ -262,6 +368,12 @@ fn date(raw: &Value) -> Result<String, String> {
     let Value::String(text) = raw else {
         return Err(format!("expected a date as YYYY-MM-DD, got {raw}"));
     };
+    check_date(text)?;
+    Ok(text.clone())
+}
+
+/// Checks that `text` is a real calendar date written `YYYY-MM-DD`.
+pub fn check_date(text: &str) -> Result<(), String> {
     let invalid = || format!("{text:?} is not a date as YYYY-MM-DD");
     let parts: Vec<&str> = text.split('-').collect();
     let [year, month, day] = parts[..] else {
@@ -288,7 +400,7 @@ fn date(raw: &Value) -> Result<String, String> {
     if day == 0 || day > days_in_month {
         return Err(invalid());
     }
-    Ok(text.clone())
+    Ok(())
 }
 
 #[cfg(test)]
@@ -430,7 +542,7 @@ mod tests {
         assert!(dropdown("service_level", &["gold"]).problems().is_empty());
         let empty_dropdown = field("service_level", FieldType::Dropdown);
         assert_eq!(
-            empty_dropdown.problems(),
+            empty_dropdown.problems().0["custom_field_options"],
             ["a dropdown field needs at least one option"]
         );
         let bad = FieldDefinition {
@@ -439,9 +551,37 @@ mod tests {
             ..field("1st-key", FieldType::Regexp)
         };
         let problems = bad.problems();
-        assert_eq!(problems.len(), 3, "{problems:?}");
-        assert!(problems[2].starts_with("regexp_for_validation is not a valid pattern"));
+        let keys: Vec<&str> = problems.0.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            ["key", "regexp_for_validation", "title"],
+            "{problems:?}"
+        );
+        assert!(problems.0["regexp_for_validation"][0].starts_with("not a valid pattern"));
         assert!(!dropdown("x", &["a", "a"]).problems().is_empty());
         assert!(!dropdown("x", &["two words"]).problems().is_empty());
+    }
+
+    #[test]
+    fn key_and_type_are_immutable_and_patches_are_checked() {
+        let current = dropdown("service_level", &["gold", "silver"]);
+        let patch: FieldPatch = serde_json::from_value(json!({
+            "key": "level", "type": "text", "custom_field_options": [],
+        }))
+        .unwrap();
+        let problems = patch.apply(&current).unwrap_err();
+        let keys: Vec<&str> = problems.0.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["custom_field_options", "key", "type"]);
+        let renamed = FieldPatch {
+            title: Some("Level".into()),
+            ..FieldPatch::options(vec![FieldOption {
+                name: "Gold".into(),
+                value: "gold".into(),
+            }])
+        }
+        .apply(&current)
+        .unwrap();
+        assert_eq!(renamed.title, "Level");
+        assert_eq!(renamed.options.len(), 1, "options left out are removed");
     }
 }

@@ -37,8 +37,40 @@ pub enum FieldValue {
     Options(Vec<String>),
 }
 
+impl FieldValue {
+    /// The value as Zendesk clients send and expect it: `"platinum"`, `1200.5`, `["a", "b"]`.
+    pub fn to_plain(&self) -> serde_json::Value {
+        use serde_json::Value;
+        match self {
+            FieldValue::Text(text) | FieldValue::Date(text) | FieldValue::Option(text) => {
+                Value::String(text.clone())
+            }
+            FieldValue::Number(number) => serde_json::Number::from_f64(*number)
+                .map(Value::Number)
+                .unwrap_or(Value::Null),
+            FieldValue::Integer(integer) => Value::from(*integer),
+            FieldValue::Flag(flag) => Value::Bool(*flag),
+            FieldValue::Options(tags) => Value::from(tags.clone()),
+        }
+    }
+}
+
 /// Custom values by field key. Ordered, so that snapshots and audit rows are deterministic.
 pub type CustomValues = BTreeMap<String, FieldValue>;
+
+/// Serializes custom values the plain way (`{"service_level": "platinum"}`), as the API shows
+/// `user_fields` and `organization_fields`.
+pub fn serialize_plain<S: serde::Serializer>(
+    values: &CustomValues,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = serializer.serialize_map(Some(values.len()))?;
+    for (key, value) in values {
+        map.serialize_entry(key, &value.to_plain())?;
+    }
+    map.end()
+}
 
 /// A dropdown or multiselect option: the name admins see and the tag value stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

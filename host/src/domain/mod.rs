@@ -2,21 +2,34 @@
 //! other layer speaks these types (the plugin runtime converts them to and from WIT at its border).
 
 pub mod action;
+pub mod contact;
 pub mod event;
 pub mod field_definition;
 pub mod fields;
 pub mod identity;
+pub mod organization;
 pub mod plugin;
+pub mod problems;
+pub mod search;
 pub mod ticket;
+pub mod time;
 pub mod user;
 
 pub use action::{Action, WebhookCall};
 pub use event::{Actor, Change, Event, EventKind, EventOrganization, EventTicket, EventUser};
-pub use field_definition::{FieldDefinition, FieldErrors, read_values};
+pub use field_definition::{Field, FieldDefinition, FieldScope, read_values};
 pub use fields::{CustomValues, FieldOption, FieldSpec, FieldType, FieldValue};
+pub use organization::{
+    Group, GroupDraft, GroupMembership, Organization, OrganizationChanges, OrganizationDraft,
+};
 pub use plugin::{ConfigKey, PluginInfo, TriggerInfo};
-pub use ticket::{Channel, Priority, Status, TicketType};
-pub use user::UserRole;
+pub use problems::Problems;
+pub use ticket::{
+    Channel, Comment, CommentDraft, Priority, Status, Ticket, TicketChanges, TicketDraft,
+    TicketType,
+};
+pub use time::Timestamp;
+pub use user::{User, UserChanges, UserDraft, UserRole};
 
 /// A name that is not one of an enum's names, e.g. priority `"highest"`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,6 +1,10 @@
-//! Ticket attributes with a fixed set of values.
+//! Tickets, their comments, and the attributes with a fixed set of values.
 
-use super::named_enum;
+use serde::{Deserialize, Serialize};
+
+use super::contact::normalize_tags;
+use super::problems::{Problems, double_option};
+use super::{CustomValues, Timestamp, named_enum};
 
 named_enum! {
     /// How urgent a ticket is.
@@ -25,5 +29,289 @@ named_enum! {
     /// How a ticket reached the desk.
     pub enum Channel ("channel") {
         Email => "email", Web => "web", Api => "api", Portal => "portal", Voice => "voice", Chat => "chat",
+    }
+}
+
+/// Longest subject accepted, in characters.
+pub const MAX_SUBJECT_CHARS: usize = 500;
+/// Longest comment accepted, in bytes.
+pub const MAX_COMMENT_BYTES: usize = 256 * 1024;
+
+/// A ticket as stored and shown (Zendesk's ticket object).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ticket {
+    pub id: i64,
+    pub subject: String,
+    /// The first comment's text.
+    pub description: String,
+    pub status: Status,
+    pub priority: Option<Priority>,
+    #[serde(rename = "type")]
+    pub ticket_type: Option<TicketType>,
+    pub channel: Channel,
+    pub requester_id: i64,
+    pub organization_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub group_id: Option<i64>,
+    /// The call queue a voice ticket waits in.
+    pub queue: Option<String>,
+    pub tags: Vec<String>,
+    /// Ticket values set by clients and plugins, tagged by kind (`{"option": "gold"}`).
+    pub custom_fields: CustomValues,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A comment on a ticket: public (the customer sees it) or an internal note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Comment {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub author_id: Option<i64>,
+    pub body: String,
+    pub public: bool,
+    pub created_at: Timestamp,
+}
+
+/// A comment as a client sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommentDraft {
+    pub body: String,
+    #[serde(default = "public_by_default")]
+    pub public: bool,
+    #[serde(default)]
+    pub author_id: Option<i64>,
+}
+
+fn public_by_default() -> bool {
+    true
+}
+
+/// Who asks, when the client names them by address instead of id (found or created).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequesterDraft {
+    pub email: String,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// A ticket as a client sends it to create or update one; `null` clears.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TicketDraft {
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// On create, the first comment; on update, a comment to add.
+    #[serde(default)]
+    pub comment: Option<CommentDraft>,
+    /// On create, shorthand for `comment.body`.
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub priority: Option<Option<String>>,
+    #[serde(default, rename = "type", deserialize_with = "double_option")]
+    pub ticket_type: Option<Option<String>>,
+    #[serde(default)]
+    pub channel: Option<String>,
+    #[serde(default)]
+    pub requester_id: Option<i64>,
+    #[serde(default)]
+    pub requester: Option<RequesterDraft>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub organization_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub assignee_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub group_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub queue: Option<Option<String>>,
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    /// Values to set, tagged by kind; `null` removes one.
+    #[serde(default)]
+    pub custom_fields: Option<std::collections::BTreeMap<String, Option<super::FieldValue>>>,
+    #[serde(default, rename = "id")]
+    _id: Option<serde::de::IgnoredAny>,
+    #[serde(default, rename = "url")]
+    _url: Option<serde::de::IgnoredAny>,
+    #[serde(default, rename = "created_at")]
+    _created_at: Option<serde::de::IgnoredAny>,
+    #[serde(default, rename = "updated_at")]
+    _updated_at: Option<serde::de::IgnoredAny>,
+}
+
+/// A [`TicketDraft`] checked and normalised. References (requester, assignee, group) are checked
+/// by the store, which knows what exists.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TicketChanges {
+    pub subject: Option<String>,
+    pub comment: Option<CommentDraft>,
+    pub status: Option<Status>,
+    pub priority: Option<Option<Priority>>,
+    pub ticket_type: Option<Option<TicketType>>,
+    pub channel: Option<Channel>,
+    pub requester_id: Option<i64>,
+    pub requester: Option<RequesterDraft>,
+    pub organization_id: Option<Option<i64>>,
+    pub assignee_id: Option<Option<i64>>,
+    pub group_id: Option<Option<i64>>,
+    pub queue: Option<Option<String>>,
+    pub tags: Option<Vec<String>>,
+    pub custom_fields: std::collections::BTreeMap<String, Option<super::FieldValue>>,
+}
+
+fn parse_named<T: std::str::FromStr<Err = super::UnknownName>>(
+    key: &str,
+    raw: Option<&str>,
+    problems: &mut Problems,
+) -> Option<T> {
+    match raw.map(str::parse::<T>) {
+        Some(Ok(value)) => Some(value),
+        Some(Err(error)) => {
+            problems.add(key, error.to_string());
+            None
+        }
+        None => None,
+    }
+}
+
+impl TicketDraft {
+    /// Checks and normalises every attribute; all problems are reported together.
+    pub fn validate(self) -> Result<TicketChanges, Problems> {
+        let mut problems = Problems::default();
+        let subject = self.subject.map(|subject| subject.trim().to_string());
+        if subject
+            .as_ref()
+            .is_some_and(|subject| subject.chars().count() > MAX_SUBJECT_CHARS)
+        {
+            problems.add(
+                "subject",
+                format!("must be at most {MAX_SUBJECT_CHARS} characters"),
+            );
+        }
+        let comment = match (self.comment, self.description) {
+            (Some(_), Some(_)) => {
+                problems.add(
+                    "description",
+                    "send either description or comment, not both",
+                );
+                None
+            }
+            (Some(comment), None) => Some(comment),
+            (None, Some(body)) => Some(CommentDraft {
+                body,
+                public: true,
+                author_id: None,
+            }),
+            (None, None) => None,
+        };
+        if let Some(comment) = &comment {
+            if comment.body.trim().is_empty() {
+                problems.add("comment.body", "must not be empty");
+            } else if comment.body.len() > MAX_COMMENT_BYTES {
+                problems.add(
+                    "comment.body",
+                    format!("must be at most {} KiB", MAX_COMMENT_BYTES / 1024),
+                );
+            }
+        }
+        let status = parse_named("status", self.status.as_deref(), &mut problems);
+        let priority = self
+            .priority
+            .map(|raw| parse_named("priority", raw.as_deref(), &mut problems));
+        let ticket_type = self
+            .ticket_type
+            .map(|raw| parse_named("type", raw.as_deref(), &mut problems));
+        let channel = parse_named("channel", self.channel.as_deref(), &mut problems);
+        if self.requester_id.is_some() && self.requester.is_some() {
+            problems.add(
+                "requester",
+                "send either requester_id or requester, not both",
+            );
+        }
+        let tags = match self.tags.as_deref().map(normalize_tags) {
+            Some(Ok(tags)) => Some(tags),
+            Some(Err(reasons)) => {
+                reasons
+                    .into_iter()
+                    .for_each(|reason| problems.add("tags", reason));
+                None
+            }
+            None => None,
+        };
+        let queue = self.queue.map(|queue| {
+            queue
+                .map(|queue| queue.trim().to_string())
+                .filter(|queue| !queue.is_empty())
+        });
+        let custom_fields = self.custom_fields.unwrap_or_default();
+        for key in custom_fields.keys() {
+            if !super::fields::is_valid_field_key(key) {
+                problems.add(
+                    &format!("custom_fields.{key}"),
+                    "keys are 1-64 letters, digits and underscores",
+                );
+            }
+        }
+        problems.into_result(TicketChanges {
+            subject,
+            comment,
+            status,
+            priority,
+            ticket_type,
+            channel,
+            requester_id: self.requester_id,
+            requester: self.requester,
+            organization_id: self.organization_id,
+            assignee_id: self.assignee_id,
+            group_id: self.group_id,
+            queue,
+            tags,
+            custom_fields,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn every_bad_attribute_is_reported() {
+        let draft: TicketDraft = serde_json::from_value(json!({
+            "subject": "Help", "description": "", "status": "done", "priority": "highest",
+            "type": "bug", "channel": "fax", "tags": ["a b"],
+        }))
+        .unwrap();
+        let problems = draft.validate().unwrap_err();
+        let keys: Vec<&str> = problems.0.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            [
+                "channel",
+                "comment.body",
+                "priority",
+                "status",
+                "tags",
+                "type"
+            ]
+        );
+        assert!(problems.0["priority"][0].contains("low, normal, high, urgent"));
+    }
+
+    #[test]
+    fn null_clears_and_absent_keeps() {
+        let draft: TicketDraft =
+            serde_json::from_value(json!({"priority": null, "description": "It broke"})).unwrap();
+        let changes = draft.validate().unwrap();
+        assert_eq!(changes.priority, Some(None));
+        assert_eq!(changes.assignee_id, None);
+        assert_eq!(changes.comment.unwrap().body, "It broke");
     }
 }

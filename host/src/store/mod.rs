@@ -1,8 +1,14 @@
 //! Persistence with sqlx: one set of portable queries (`$1` placeholders, `ON CONFLICT`,
 //! `RETURNING`) for SQLite, the embedded default, and PostgreSQL, chosen by the database URL.
 
+mod fields;
+mod groups;
 mod identity;
+mod organizations;
+mod rows;
 mod settings;
+mod tickets;
+mod users;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -10,8 +16,11 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, AssertSqlSafe, Executor};
 
-pub use identity::{Organization, User};
 pub use settings::Setting;
+pub use tickets::TicketFilter;
+pub use users::UserSearch;
+
+use crate::domain::Problems;
 
 /// Which database a [`Store`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +36,9 @@ pub enum StoreError {
     UnsupportedUrl(String),
     #[error("invalid input: {0}")]
     Invalid(String),
+    /// What is wrong with a write, by attribute; nothing was written.
+    #[error("invalid input: {0}")]
+    Rejected(Problems),
     #[error("{what} not found")]
     NotFound { what: String },
     #[error("{0} already exists")]
@@ -143,10 +155,82 @@ impl Store {
     }
 }
 
+impl From<Problems> for StoreError {
+    fn from(problems: Problems) -> Self {
+        StoreError::Rejected(problems)
+    }
+}
+
+impl StoreError {
+    fn not_found(what: impl Into<String>) -> StoreError {
+        StoreError::NotFound { what: what.into() }
+    }
+
+    /// A single-attribute rejection.
+    fn rejected(key: &str, reason: impl Into<String>) -> StoreError {
+        let mut problems = Problems::default();
+        problems.add(key, reason);
+        StoreError::Rejected(problems)
+    }
+}
+
+/// For a unique-key violation, the first of `names` (`(needle, what collides)`) whose needle
+/// appears in the database's message or constraint name; other errors pass through. SQLite says
+/// "UNIQUE constraint failed: users.email", PostgreSQL names the constraint (`users_email_key`).
+fn conflict_or(error: sqlx::Error, names: &[(&str, &str)]) -> StoreError {
+    if let sqlx::Error::Database(database) = &error
+        && database.is_unique_violation()
+    {
+        let text = format!(
+            "{} {}",
+            database.message(),
+            database.constraint().unwrap_or_default()
+        );
+        let what = names
+            .iter()
+            .find(|(needle, _)| text.contains(needle))
+            .map(|(_, what)| what.to_string())
+            .unwrap_or_else(|| database.message().to_string());
+        return StoreError::Conflict(what);
+    }
+    StoreError::Database(error)
+}
+
+/// Which page of a listing: items with an id above `after`, at most `size` of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub after: Option<i64>,
+    pub size: i64,
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Page {
+            after: None,
+            size: 100,
+        }
+    }
+}
+
+/// One page of a listing, in id order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listing<T> {
+    pub items: Vec<T>,
+    /// The `after` of the next page, when there is one.
+    pub next_after: Option<i64>,
+}
+
+impl<T> Listing<T> {
+    /// Builds a page from up to `page.size + 1` items fetched in id order.
+    fn from_overfetch(mut items: Vec<T>, page: Page, id: impl Fn(&T) -> i64) -> Listing<T> {
+        let more = items.len() as i64 > page.size;
+        items.truncate(page.size.max(0) as usize);
+        let next_after = if more { items.last().map(id) } else { None };
+        Listing { items, next_after }
+    }
+}
+
 /// Milliseconds since the Unix epoch: timestamps are stored as integers on both backends.
 fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_millis() as i64)
-        .unwrap_or_default()
+    crate::domain::Timestamp::now().0
 }

@@ -1,0 +1,330 @@
+//! Organizations: create, read, update, delete, list, members; the domains they own.
+
+use sqlx::{Any, AssertSqlSafe, Row, Transaction};
+
+use super::fields::{by_field_id, collect_value, tables, write_values};
+use super::rows::{Bind, bind_all, placeholders, tags_from_column, tags_to_column};
+use super::{Listing, Page, Store, StoreError, conflict_or, now_millis};
+use crate::domain::organization::normalize_domain;
+use crate::domain::{
+    CustomValues, FieldScope, Organization, OrganizationDraft, Problems, Timestamp, User,
+};
+
+const ORGANIZATION_SELECT: &str = "SELECT o.id, o.name, o.notes, o.tags, o.created_at, \
+     o.updated_at, f.key AS field_key, v.value AS field_value FROM organizations o \
+     LEFT JOIN organization_field_values v ON v.organization_id = o.id \
+     LEFT JOIN organization_fields f ON f.id = v.field_id";
+
+fn name_conflict(name: &str) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
+    move |error| {
+        conflict_or(
+            error,
+            &[("name", &format!("an organization named {name:?}"))],
+        )
+    }
+}
+
+impl Store {
+    async fn load_organizations(
+        &self,
+        condition: &str,
+        binds: &[Bind],
+    ) -> Result<Vec<Organization>, StoreError> {
+        let sql = format!("{ORGANIZATION_SELECT} WHERE {condition} ORDER BY o.id");
+        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), binds)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut organizations: Vec<Organization> = Vec::new();
+        for row in &rows {
+            let id: i64 = row.try_get("id")?;
+            if organizations.last().map(|o| o.id) != Some(id) {
+                let tags: String = row.try_get("tags")?;
+                organizations.push(Organization {
+                    id,
+                    name: row.try_get("name")?,
+                    domain_names: Vec::new(),
+                    tags: tags_from_column(&tags)?,
+                    notes: row.try_get("notes")?,
+                    organization_fields: CustomValues::new(),
+                    created_at: Timestamp(row.try_get("created_at")?),
+                    updated_at: Timestamp(row.try_get("updated_at")?),
+                });
+            }
+            let organization = organizations.last_mut().expect("pushed above");
+            collect_value(
+                &mut organization.organization_fields,
+                row.try_get("field_key")?,
+                row.try_get("field_value")?,
+            )?;
+        }
+        if organizations.is_empty() {
+            return Ok(organizations);
+        }
+        let sql = format!(
+            "SELECT organization_id, domain FROM organization_domains \
+             WHERE organization_id IN ({}) ORDER BY domain",
+            placeholders(1, organizations.len())
+        );
+        let ids: Vec<Bind> = organizations.iter().map(|o| Bind::Int(o.id)).collect();
+        let domains = bind_all(sqlx::query(AssertSqlSafe(sql)), &ids)
+            .fetch_all(&self.pool)
+            .await?;
+        for row in domains {
+            let owner: i64 = row.try_get(0)?;
+            if let Some(organization) = organizations.iter_mut().find(|o| o.id == owner) {
+                organization.domain_names.push(row.try_get(1)?);
+            }
+        }
+        Ok(organizations)
+    }
+
+    pub async fn organization(&self, id: i64) -> Result<Organization, StoreError> {
+        self.load_organizations("o.id = $1", &[Bind::Int(id)])
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| StoreError::not_found(format!("organization {id}")))
+    }
+
+    pub(super) async fn organization_exists(&self, id: i64) -> Result<bool, StoreError> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM organizations WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(found.is_some())
+    }
+
+    /// The id of the organization owning `domain` (already normalised), if any.
+    pub(super) async fn organization_owning(
+        &self,
+        domain: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        Ok(
+            sqlx::query_scalar(
+                "SELECT organization_id FROM organization_domains WHERE domain = $1",
+            )
+            .bind(domain)
+            .fetch_optional(&self.pool)
+            .await?,
+        )
+    }
+
+    /// The organization owning `domain`, if any.
+    pub async fn organization_by_domain(
+        &self,
+        domain: &str,
+    ) -> Result<Option<Organization>, StoreError> {
+        let domain =
+            normalize_domain(domain).map_err(|reason| StoreError::rejected("domain", reason))?;
+        match self.organization_owning(&domain).await? {
+            Some(id) => Ok(Some(self.organization(id).await?)),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn list_organizations(
+        &self,
+        page: Page,
+    ) -> Result<Listing<Organization>, StoreError> {
+        let organizations = self
+            .load_organizations(
+                "o.id IN (SELECT id FROM organizations WHERE id > $1 ORDER BY id LIMIT $2)",
+                &[Bind::Int(page.after.unwrap_or(0)), Bind::Int(page.size + 1)],
+            )
+            .await?;
+        Ok(Listing::from_overfetch(organizations, page, |o| o.id))
+    }
+
+    /// The users of an organization, in id order.
+    pub async fn organization_members(
+        &self,
+        id: i64,
+        page: Page,
+    ) -> Result<Listing<User>, StoreError> {
+        if !self.organization_exists(id).await? {
+            return Err(StoreError::not_found(format!("organization {id}")));
+        }
+        let users = self
+            .load_users(
+                "u.id IN (SELECT id FROM users WHERE organization_id = $1 AND id > $2 ORDER BY id LIMIT $3)",
+                &[
+                    Bind::Int(id),
+                    Bind::Int(page.after.unwrap_or(0)),
+                    Bind::Int(page.size + 1),
+                ],
+            )
+            .await?;
+        Ok(Listing::from_overfetch(users, page, |user| user.id))
+    }
+
+    /// Creates an organization owning its `domain_names` and attaches the customers of those
+    /// domains who have no organization. A taken name or domain is a conflict naming it, and
+    /// nothing is written.
+    pub async fn create_organization(
+        &self,
+        draft: OrganizationDraft,
+    ) -> Result<Organization, StoreError> {
+        let mut problems = Problems::default();
+        if draft.name.is_none() {
+            problems.add("name", "is required");
+        }
+        let custom = self
+            .read_custom_values(FieldScope::Organization, &draft.organization_fields)
+            .await
+            .map_err(|p| problems.absorb("", p))
+            .ok();
+        let changes = draft.validate().map_err(|p| problems.absorb("", p)).ok();
+        let (Some(changes), Some((fields, values)), true) = (changes, custom, problems.is_empty())
+        else {
+            return Err(problems.into());
+        };
+        let name = changes.name.unwrap_or_default();
+        let now = now_millis();
+        let mut tx = self.pool.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO organizations (name, notes, tags, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $4) RETURNING id",
+        )
+        .bind(&name)
+        .bind(changes.notes.unwrap_or_default())
+        .bind(tags_to_column(&changes.tags.unwrap_or_default()))
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(name_conflict(&name))?;
+        for domain in changes.domain_names.unwrap_or_default() {
+            claim_domain(&mut tx, id, &domain).await?;
+        }
+        write_values(
+            &mut tx,
+            &tables(FieldScope::Organization),
+            id,
+            &by_field_id(&fields, values),
+        )
+        .await?;
+        tx.commit().await?;
+        self.organization(id).await
+    }
+
+    /// Changes the attributes present in `draft`. A new `domain_names` list replaces the old
+    /// one; customers of added domains without an organization join this one.
+    pub async fn update_organization(
+        &self,
+        id: i64,
+        draft: OrganizationDraft,
+    ) -> Result<Organization, StoreError> {
+        let current = self.organization(id).await?;
+        let mut problems = Problems::default();
+        let custom = self
+            .read_custom_values(FieldScope::Organization, &draft.organization_fields)
+            .await
+            .map_err(|p| problems.absorb("", p))
+            .ok();
+        let changes = draft.validate().map_err(|p| problems.absorb("", p)).ok();
+        let (Some(changes), Some((fields, values)), true) = (changes, custom, problems.is_empty())
+        else {
+            return Err(problems.into());
+        };
+        let name = changes.name.unwrap_or(current.name);
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE organizations SET name = $1, notes = $2, tags = $3, updated_at = $4 WHERE id = $5",
+        )
+        .bind(&name)
+        .bind(changes.notes.unwrap_or(current.notes))
+        .bind(tags_to_column(&changes.tags.unwrap_or(current.tags)))
+        .bind(now_millis())
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(name_conflict(&name))?;
+        if let Some(domains) = changes.domain_names {
+            for old in current.domain_names.iter().filter(|d| !domains.contains(d)) {
+                sqlx::query("DELETE FROM organization_domains WHERE domain = $1")
+                    .bind(old)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for new in domains.iter().filter(|d| !current.domain_names.contains(d)) {
+                claim_domain(&mut tx, id, new).await?;
+            }
+        }
+        write_values(
+            &mut tx,
+            &tables(FieldScope::Organization),
+            id,
+            &by_field_id(&fields, values),
+        )
+        .await?;
+        tx.commit().await?;
+        self.organization(id).await
+    }
+
+    /// Deletes an organization; its members and tickets stay, without organization.
+    pub async fn delete_organization(&self, id: i64) -> Result<(), StoreError> {
+        let deleted = sqlx::query("DELETE FROM organizations WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        if deleted.rows_affected() == 0 {
+            return Err(StoreError::not_found(format!("organization {id}")));
+        }
+        Ok(())
+    }
+
+    /// Gives `domain` to organization `id`, and attaches the customers of that domain who have no
+    /// organization yet. Returns how many were attached.
+    pub async fn add_domain(&self, id: i64, domain: &str) -> Result<u64, StoreError> {
+        let domain =
+            normalize_domain(domain).map_err(|reason| StoreError::rejected("domain", reason))?;
+        if !self.organization_exists(id).await? {
+            return Err(StoreError::not_found(format!("organization {id}")));
+        }
+        if self.organization_owning(&domain).await? == Some(id) {
+            return Ok(0);
+        }
+        let mut tx = self.pool.begin().await?;
+        let attached = claim_domain(&mut tx, id, &domain).await?;
+        tx.commit().await?;
+        Ok(attached)
+    }
+}
+
+/// Records that organization `id` owns `domain` (a conflict if another does) and attaches that
+/// domain's customers who have no organization. Returns how many were attached.
+async fn claim_domain(
+    tx: &mut Transaction<'_, Any>,
+    id: i64,
+    domain: &str,
+) -> Result<u64, StoreError> {
+    let inserted = sqlx::query(
+        "INSERT INTO organization_domains (domain, organization_id) VALUES ($1, $2) \
+         ON CONFLICT (domain) DO NOTHING",
+    )
+    .bind(domain)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        let owner: Option<String> = sqlx::query_scalar(
+            "SELECT o.name FROM organization_domains d JOIN organizations o ON o.id = d.organization_id WHERE d.domain = $1",
+        )
+        .bind(domain)
+        .fetch_optional(&mut **tx)
+        .await?;
+        return Err(StoreError::Conflict(format!(
+            "domain {domain:?} (owned by organization {:?})",
+            owner.unwrap_or_default()
+        )));
+    }
+    let attached = sqlx::query(
+        "UPDATE users SET organization_id = $1, updated_at = $2 \
+         WHERE organization_id IS NULL AND email_domain = $3 AND role = 'end-user'",
+    )
+    .bind(id)
+    .bind(now_millis())
+    .bind(domain)
+    .execute(&mut **tx)
+    .await?;
+    Ok(attached.rows_affected())
+}

@@ -1,0 +1,435 @@
+//! Tickets and their comments.
+//!
+//! A write is resolved first (references checked, defaults filled: the requester's
+//! organization, a subject from the first comment), then saved in one transaction with its
+//! comment. The trigger engine will sit between the two steps.
+
+use sqlx::{Any, AssertSqlSafe, Row, Transaction};
+
+use super::rows::{Bind, bind_all, parse_column, tags_from_column, tags_to_column};
+use super::{Listing, Page, Store, StoreError, now_millis};
+use crate::domain::{
+    Channel, Comment, CommentDraft, CustomValues, Problems, Status, Ticket, TicketChanges,
+    TicketDraft, Timestamp,
+};
+
+/// Which tickets a listing shows; every filter given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TicketFilter {
+    pub status: Option<Status>,
+    pub requester_id: Option<i64>,
+    pub organization_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub group_id: Option<i64>,
+}
+
+const TICKET_COLUMNS: &str = "id, subject, description, status, priority, type, channel, \
+     requester_id, organization_id, assignee_id, group_id, queue, tags, custom_fields, \
+     created_at, updated_at";
+
+fn ticket_from_row(row: &sqlx::any::AnyRow) -> Result<Ticket, StoreError> {
+    let status: String = row.try_get("status")?;
+    let priority: Option<String> = row.try_get("priority")?;
+    let ticket_type: Option<String> = row.try_get("type")?;
+    let channel: String = row.try_get("channel")?;
+    let tags: String = row.try_get("tags")?;
+    let custom_fields: String = row.try_get("custom_fields")?;
+    Ok(Ticket {
+        id: row.try_get("id")?,
+        subject: row.try_get("subject")?,
+        description: row.try_get("description")?,
+        status: parse_column(&status)?,
+        priority: priority.as_deref().map(parse_column).transpose()?,
+        ticket_type: ticket_type.as_deref().map(parse_column).transpose()?,
+        channel: parse_column(&channel)?,
+        requester_id: row.try_get("requester_id")?,
+        organization_id: row.try_get("organization_id")?,
+        assignee_id: row.try_get("assignee_id")?,
+        group_id: row.try_get("group_id")?,
+        queue: row.try_get("queue")?,
+        tags: tags_from_column(&tags)?,
+        custom_fields: serde_json::from_str(&custom_fields)
+            .map_err(|e| StoreError::Invalid(format!("stored custom fields: {e}")))?,
+        created_at: Timestamp(row.try_get("created_at")?),
+        updated_at: Timestamp(row.try_get("updated_at")?),
+    })
+}
+
+fn comment_from_row(row: &sqlx::any::AnyRow) -> Result<Comment, StoreError> {
+    Ok(Comment {
+        id: row.try_get("id")?,
+        ticket_id: row.try_get("ticket_id")?,
+        author_id: row.try_get("author_id")?,
+        body: row.try_get("body")?,
+        public: row.try_get::<i64, _>("public")? != 0,
+        created_at: Timestamp(row.try_get("created_at")?),
+    })
+}
+
+/// Longest subject made from a description.
+const DERIVED_SUBJECT_CHARS: usize = 80;
+
+impl Store {
+    pub async fn ticket(&self, id: i64) -> Result<Ticket, StoreError> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StoreError::not_found(format!("ticket {id}")))?;
+        ticket_from_row(&row)
+    }
+
+    /// Tickets in id order matching every filter given.
+    pub async fn list_tickets(
+        &self,
+        filter: &TicketFilter,
+        page: Page,
+    ) -> Result<Listing<Ticket>, StoreError> {
+        let mut conditions = Vec::new();
+        let mut binds = Vec::new();
+        let mut add = |column: &str, bind: Bind| {
+            binds.push(bind);
+            conditions.push(format!("{column} = ${}", binds.len()));
+        };
+        if let Some(status) = filter.status {
+            add("status", Bind::Text(status.name().into()));
+        }
+        for (column, value) in [
+            ("requester_id", filter.requester_id),
+            ("organization_id", filter.organization_id),
+            ("assignee_id", filter.assignee_id),
+            ("group_id", filter.group_id),
+        ] {
+            if let Some(value) = value {
+                add(column, Bind::Int(value));
+            }
+        }
+        binds.push(Bind::Int(page.after.unwrap_or(0)));
+        conditions.push(format!("id > ${}", binds.len()));
+        binds.push(Bind::Int(page.size + 1));
+        let sql = format!(
+            "SELECT {TICKET_COLUMNS} FROM tickets WHERE {} ORDER BY id LIMIT ${}",
+            conditions.join(" AND "),
+            binds.len()
+        );
+        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &binds)
+            .fetch_all(&self.pool)
+            .await?;
+        let tickets = rows.iter().map(ticket_from_row).collect::<Result<_, _>>()?;
+        Ok(Listing::from_overfetch(tickets, page, |ticket| ticket.id))
+    }
+
+    /// A ticket's comments, oldest first.
+    pub async fn comments(
+        &self,
+        ticket_id: i64,
+        page: Page,
+    ) -> Result<Listing<Comment>, StoreError> {
+        self.ticket(ticket_id).await?;
+        let rows = sqlx::query(
+            "SELECT id, ticket_id, author_id, body, public, created_at FROM ticket_comments \
+             WHERE ticket_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(ticket_id)
+        .bind(page.after.unwrap_or(0))
+        .bind(page.size + 1)
+        .fetch_all(&self.pool)
+        .await?;
+        let comments = rows
+            .iter()
+            .map(comment_from_row)
+            .collect::<Result<_, _>>()?;
+        Ok(Listing::from_overfetch(comments, page, |comment| {
+            comment.id
+        }))
+    }
+
+    /// Creates a ticket with its first comment. The requester is named by id or by email (then
+    /// found or created like a first contact); the organization defaults to the requester's.
+    pub async fn create_ticket(&self, draft: TicketDraft) -> Result<Ticket, StoreError> {
+        let (ticket, comment) = self.resolve_new_ticket(draft).await?;
+        let mut tx = self.pool.begin().await?;
+        let id = insert_ticket(&mut tx, &ticket).await?;
+        insert_comment(&mut tx, id, &comment).await?;
+        tx.commit().await?;
+        self.ticket(id).await
+    }
+
+    /// Changes the attributes present in `draft` and adds its comment, if any.
+    pub async fn update_ticket(&self, id: i64, draft: TicketDraft) -> Result<Ticket, StoreError> {
+        let current = self.ticket(id).await?;
+        let (ticket, comment) = self.resolve_ticket_update(&current, draft).await?;
+        let mut tx = self.pool.begin().await?;
+        update_ticket_row(&mut tx, &ticket).await?;
+        if let Some(comment) = comment {
+            insert_comment(&mut tx, id, &comment).await?;
+        }
+        tx.commit().await?;
+        self.ticket(id).await
+    }
+
+    /// The ticket a create draft describes (id 0), and its first comment.
+    pub async fn resolve_new_ticket(
+        &self,
+        draft: TicketDraft,
+    ) -> Result<(Ticket, CommentDraft), StoreError> {
+        let changes = draft.validate()?;
+        let mut problems = Problems::default();
+        let Some(comment) = changes.comment.clone() else {
+            problems.add(
+                "comment",
+                "a new ticket needs its first comment: send description or comment.body",
+            );
+            return Err(problems.into());
+        };
+        let requester = match (&changes.requester_id, &changes.requester) {
+            (Some(id), _) => match self.user(*id).await {
+                Ok(user) => Some(user),
+                Err(StoreError::NotFound { .. }) => {
+                    problems.add("requester_id", format!("there is no user {id}"));
+                    None
+                }
+                Err(other) => return Err(other),
+            },
+            (None, Some(requester)) => {
+                match self
+                    .find_or_create_customer(&requester.email, requester.name.as_deref())
+                    .await
+                {
+                    Ok(user) => Some(user),
+                    Err(StoreError::Rejected(errors)) => {
+                        problems.absorb("requester.", errors);
+                        None
+                    }
+                    Err(other) => return Err(other),
+                }
+            }
+            (None, None) => {
+                problems.add("requester_id", "is required (or requester with an email)");
+                None
+            }
+        };
+        let now = Timestamp(now_millis());
+        let subject = match &changes.subject {
+            Some(subject) if !subject.is_empty() => subject.clone(),
+            _ => derived_subject(&comment.body),
+        };
+        let mut ticket = Ticket {
+            id: 0,
+            subject,
+            description: comment.body.clone(),
+            status: Status::New,
+            priority: None,
+            ticket_type: None,
+            channel: changes.channel.unwrap_or(Channel::Api),
+            requester_id: requester.as_ref().map(|user| user.id).unwrap_or_default(),
+            organization_id: requester.as_ref().and_then(|user| user.organization_id),
+            assignee_id: None,
+            group_id: None,
+            queue: None,
+            tags: Vec::new(),
+            custom_fields: CustomValues::new(),
+            created_at: now,
+            updated_at: now,
+        };
+        self.apply_changes(&mut ticket, changes, &mut problems)
+            .await?;
+        let comment = CommentDraft {
+            author_id: comment.author_id.or(Some(ticket.requester_id)),
+            ..comment
+        };
+        problems.into_result((ticket, comment)).map_err(Into::into)
+    }
+
+    /// `current` with a draft's changes applied and checked, and the comment to add.
+    pub async fn resolve_ticket_update(
+        &self,
+        current: &Ticket,
+        draft: TicketDraft,
+    ) -> Result<(Ticket, Option<CommentDraft>), StoreError> {
+        let changes = draft.validate()?;
+        let mut problems = Problems::default();
+        if changes.requester.is_some() {
+            problems.add("requester", "set requester_id to change the requester");
+        }
+        if changes
+            .channel
+            .is_some_and(|channel| channel != current.channel)
+        {
+            problems.add("channel", "a ticket's channel cannot change");
+        }
+        if let Some(id) = changes.requester_id
+            && let Err(StoreError::NotFound { .. }) = self.user(id).await
+        {
+            problems.add("requester_id", format!("there is no user {id}"));
+        }
+        let comment = changes.comment.clone();
+        let mut ticket = current.clone();
+        ticket.updated_at = Timestamp(now_millis());
+        if let Some(id) = changes.requester_id {
+            ticket.requester_id = id;
+        }
+        self.apply_changes(&mut ticket, changes, &mut problems)
+            .await?;
+        problems.into_result((ticket, comment)).map_err(Into::into)
+    }
+
+    /// Applies the plain attributes of `changes` to `ticket`, checking what they refer to.
+    async fn apply_changes(
+        &self,
+        ticket: &mut Ticket,
+        changes: TicketChanges,
+        problems: &mut Problems,
+    ) -> Result<(), StoreError> {
+        if let Some(subject) = changes.subject.filter(|subject| !subject.is_empty()) {
+            ticket.subject = subject;
+        }
+        if let Some(status) = changes.status {
+            ticket.status = status;
+        }
+        if let Some(priority) = changes.priority {
+            ticket.priority = priority;
+        }
+        if let Some(ticket_type) = changes.ticket_type {
+            ticket.ticket_type = ticket_type;
+        }
+        if let Some(organization_id) = changes.organization_id {
+            if let Some(id) = organization_id
+                && !self.organization_exists(id).await?
+            {
+                problems.add("organization_id", format!("there is no organization {id}"));
+            }
+            ticket.organization_id = organization_id;
+        }
+        if let Some(assignee_id) = changes.assignee_id {
+            if let Some(id) = assignee_id {
+                match self.user(id).await {
+                    Ok(user) if !user.role.is_staff() => problems.add(
+                        "assignee_id",
+                        format!("user {id} is an end-user; tickets are assigned to agents"),
+                    ),
+                    Ok(_) => {}
+                    Err(StoreError::NotFound { .. }) => {
+                        problems.add("assignee_id", format!("there is no user {id}"))
+                    }
+                    Err(other) => return Err(other),
+                }
+            }
+            ticket.assignee_id = assignee_id;
+        }
+        if let Some(group_id) = changes.group_id {
+            if let Some(id) = group_id
+                && let Err(StoreError::NotFound { .. }) = self.group(id).await
+            {
+                problems.add("group_id", format!("there is no group {id}"));
+            }
+            ticket.group_id = group_id;
+        }
+        if let Some(queue) = changes.queue {
+            ticket.queue = queue;
+        }
+        if let Some(tags) = changes.tags {
+            ticket.tags = tags;
+        }
+        for (key, value) in changes.custom_fields {
+            match value {
+                Some(value) => ticket.custom_fields.insert(key, value),
+                None => ticket.custom_fields.remove(&key),
+            };
+        }
+        Ok(())
+    }
+}
+
+/// The first line of a description, shortened: tickets by email or API often have no subject.
+fn derived_subject(description: &str) -> String {
+    let line = description
+        .lines()
+        .find(|line| !line.trim().is_empty())
+        .unwrap_or("");
+    let mut subject: String = line.trim().chars().take(DERIVED_SUBJECT_CHARS).collect();
+    if line.trim().chars().count() > DERIVED_SUBJECT_CHARS {
+        subject.push('…');
+    }
+    subject
+}
+
+/// Inserts a resolved new ticket; returns its id.
+pub(super) async fn insert_ticket(
+    tx: &mut Transaction<'_, Any>,
+    ticket: &Ticket,
+) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO tickets (subject, description, status, priority, type, channel, requester_id, \
+         organization_id, assignee_id, group_id, queue, tags, custom_fields, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
+    )
+    .bind(&ticket.subject)
+    .bind(&ticket.description)
+    .bind(ticket.status.name())
+    .bind(ticket.priority.map(|p| p.name()))
+    .bind(ticket.ticket_type.map(|t| t.name()))
+    .bind(ticket.channel.name())
+    .bind(ticket.requester_id)
+    .bind(ticket.organization_id)
+    .bind(ticket.assignee_id)
+    .bind(ticket.group_id)
+    .bind(&ticket.queue)
+    .bind(tags_to_column(&ticket.tags))
+    .bind(custom_fields_column(&ticket.custom_fields))
+    .bind(ticket.created_at.0)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+/// Writes every attribute of a resolved, existing ticket.
+pub(super) async fn update_ticket_row(
+    tx: &mut Transaction<'_, Any>,
+    ticket: &Ticket,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE tickets SET subject = $1, status = $2, priority = $3, type = $4, requester_id = $5, \
+         organization_id = $6, assignee_id = $7, group_id = $8, queue = $9, tags = $10, \
+         custom_fields = $11, updated_at = $12 WHERE id = $13",
+    )
+    .bind(&ticket.subject)
+    .bind(ticket.status.name())
+    .bind(ticket.priority.map(|p| p.name()))
+    .bind(ticket.ticket_type.map(|t| t.name()))
+    .bind(ticket.requester_id)
+    .bind(ticket.organization_id)
+    .bind(ticket.assignee_id)
+    .bind(ticket.group_id)
+    .bind(&ticket.queue)
+    .bind(tags_to_column(&ticket.tags))
+    .bind(custom_fields_column(&ticket.custom_fields))
+    .bind(ticket.updated_at.0)
+    .bind(ticket.id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn insert_comment(
+    tx: &mut Transaction<'_, Any>,
+    ticket_id: i64,
+    comment: &CommentDraft,
+) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO ticket_comments (ticket_id, author_id, body, public, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(ticket_id)
+    .bind(comment.author_id)
+    .bind(&comment.body)
+    .bind(i64::from(comment.public))
+    .bind(now_millis())
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+fn custom_fields_column(values: &CustomValues) -> String {
+    serde_json::to_string(values).unwrap_or_else(|_| "{}".into())
+}

@@ -1,0 +1,66 @@
+//! Stores for tests: SQLite always, PostgreSQL when `WASMDESK_TEST_DATABASE_URL` is set (CI sets
+//! it; there an unreachable database fails the run, never skips).
+
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use sqlx::{AssertSqlSafe, Executor};
+use wasmdesk_host::store::Store;
+
+/// A fresh, isolated store per backend: a temporary SQLite file, and a PostgreSQL schema of its
+/// own, so tests run in parallel. Schemas left by earlier runs of the same test are dropped.
+pub async fn stores(test: &str) -> Vec<(Store, Option<tempfile::TempDir>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite_url = format!("sqlite://{}", dir.path().join("wasmdesk.db").display());
+    let mut stores = vec![(Store::connect(&sqlite_url).await.unwrap(), Some(dir))];
+    if let Some(store) = postgres_store(test).await {
+        stores.push((store, None));
+    }
+    stores
+}
+
+/// A store in a fresh PostgreSQL schema, when `WASMDESK_TEST_DATABASE_URL` is set.
+pub async fn postgres_store(test: &str) -> Option<Store> {
+    let url = std::env::var("WASMDESK_TEST_DATABASE_URL").ok()?;
+    static RUN: AtomicU32 = AtomicU32::new(0);
+    let prefix = format!("t_{test}_");
+    let schema = format!(
+        "{prefix}{}_{}",
+        std::process::id(),
+        RUN.fetch_add(1, Ordering::Relaxed)
+    );
+    drop_stale_schemas(&url, &prefix).await;
+    Some(
+        Store::connect_in_schema(&url, &schema)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("WASMDESK_TEST_DATABASE_URL={url} is set but unusable: {e}")
+            }),
+    )
+}
+
+/// Drops schemas of earlier runs of this test (another process id).
+async fn drop_stale_schemas(url: &str, prefix: &str) {
+    let Ok(pool) = sqlx::PgPool::connect(url).await else {
+        return; // connect_in_schema reports it
+    };
+    let mine = format!("{prefix}{}_", std::process::id());
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT nspname::text FROM pg_namespace WHERE starts_with(nspname, $1)")
+            .bind(prefix)
+            .fetch_all(&pool)
+            .await
+            .unwrap_or_default();
+    for name in names.into_iter().filter(|name| !name.starts_with(&mine)) {
+        // Names come from pg_namespace and match our own plain pattern.
+        if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            let _ = pool
+                .execute(AssertSqlSafe(format!(
+                    "DROP SCHEMA IF EXISTS \"{name}\" CASCADE"
+                )))
+                .await;
+        }
+    }
+    pool.close().await;
+}
