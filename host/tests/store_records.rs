@@ -857,3 +857,84 @@ async fn imports_write_all_or_nothing() {
         );
     }
 }
+
+/// The lookups identity resolution, listings and searches depend on are index lookups, not
+/// table scans (asked of each database's planner; PostgreSQL with sequential scans discouraged,
+/// since on tiny tables it rightly prefers them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lookups_use_indexes() {
+    const LOOKUPS: &[&str] = &[
+        "SELECT id FROM users WHERE email = 'a@b.c'",
+        "SELECT id FROM users WHERE phone = '+4930123456'",
+        "SELECT id FROM users WHERE external_id = 'x'",
+        "SELECT id FROM users WHERE email_domain = 'b.c' AND organization_id IS NULL",
+        "SELECT organization_id FROM organization_domains WHERE domain = 'b.c'",
+        "SELECT id FROM tickets WHERE requester_id = 1 ORDER BY id LIMIT 10",
+        "SELECT id FROM tickets WHERE organization_id = 1 ORDER BY id LIMIT 10",
+        "SELECT id FROM tickets WHERE status = 'open' ORDER BY id LIMIT 10",
+        "SELECT user_id FROM user_field_values WHERE field_id = 1 AND text_value = 'platinum'",
+        "SELECT user_id FROM user_field_values WHERE field_id = 1 AND number_value > 1000",
+        "SELECT organization_id FROM organization_field_values WHERE field_id = 1 AND text_value = 'prospect'",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.db");
+    Store::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let sqlite = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    for lookup in LOOKUPS {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {lookup}")))
+            .fetch_all(&sqlite)
+            .await
+            .unwrap_or_else(|e| panic!("{lookup}: {e}"));
+        let plan = rows
+            .iter()
+            .map(|row| sqlx::Row::get::<String, _>(row, "detail"))
+            .collect::<Vec<_>>()
+            .join(" | ");
+        assert!(
+            plan.contains("USING INDEX")
+                || plan.contains("USING COVERING INDEX")
+                || plan.contains("USING PRIMARY KEY"),
+            "SQLite scans for {lookup}: {plan}"
+        );
+    }
+
+    if let Some(_store) = common::postgres_store("plans").await {
+        let url = std::env::var("WASMDESK_TEST_DATABASE_URL").unwrap();
+        let schema: String = sqlx::query_scalar(
+            "SELECT nspname::text FROM pg_namespace WHERE starts_with(nspname, 't_plans_') ORDER BY oid DESC LIMIT 1",
+        )
+        .fetch_one(&sqlx::PgPool::connect(&url).await.unwrap())
+        .await
+        .unwrap();
+        let mut connection = sqlx::PgPool::connect(&url)
+            .await
+            .unwrap()
+            .acquire()
+            .await
+            .unwrap()
+            .detach();
+        use sqlx::Executor;
+        connection
+            .execute(sqlx::AssertSqlSafe(format!(
+                "SET search_path TO \"{schema}\"; SET enable_seqscan = off;"
+            )))
+            .await
+            .unwrap();
+        for lookup in LOOKUPS {
+            let plan: Vec<String> =
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("EXPLAIN {lookup}")))
+                    .fetch_all(&mut connection)
+                    .await
+                    .unwrap_or_else(|e| panic!("{lookup}: {e}"));
+            let plan = plan.join(" | ");
+            assert!(
+                !plan.contains("Seq Scan"),
+                "PostgreSQL scans for {lookup}: {plan}"
+            );
+        }
+    }
+}
