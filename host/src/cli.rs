@@ -8,11 +8,17 @@ use clap::{Parser, Subcommand};
 
 use serde::Serialize;
 
+use crate::domain::token::TokenRole;
 use crate::domain::{Action, Event, PluginInfo};
+use crate::http::HttpLimits;
 use crate::plugins::{
     CompiledPlugin, Evaluation, Installation, LogLine, Origin, Outcome, PluginError, Runtime,
     RuntimeConfig, bundled,
 };
+use crate::server::{
+    DEFAULT_DATABASE, DEFAULT_LISTEN, FileConfig, LogFormat, ServeConfig, init_logging, serve,
+};
+use crate::store::Store;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -27,9 +33,91 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Serve the HTTP API (SQLite file ./wasmdesk.db on 127.0.0.1:8080 unless told otherwise).
+    Serve(ServeArgs),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Work with plugin components locally.
     #[command(subcommand)]
     Plugin(PluginCommand),
+}
+
+/// Flags win over the environment, which wins over `wasmdesk.toml`, which wins over defaults.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// `sqlite://PATH` or `postgres://USER@HOST/DB` [default: sqlite://wasmdesk.db]
+    #[arg(long, env = "WASMDESK_DATABASE_URL")]
+    pub database: Option<String>,
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long, env = "WASMDESK_LISTEN")]
+    pub listen: Option<String>,
+    /// A configuration file [default: ./wasmdesk.toml when present]
+    #[arg(long, env = "WASMDESK_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Log lines as text or JSON (RUST_LOG filters them) [default: text]
+    #[arg(long, env = "WASMDESK_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// The first admin token's secret on an empty database, instead of a generated one.
+    #[arg(long, env = "WASMDESK_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token and print its secret (shown only now).
+    Create {
+        #[arg(long, value_parser = parse_role)]
+        role: TokenRole,
+        #[arg(long)]
+        name: String,
+        /// The database the server uses [default: sqlite://wasmdesk.db]
+        #[arg(long, env = "WASMDESK_DATABASE_URL")]
+        database: Option<String>,
+    },
+}
+
+fn parse_role(input: &str) -> Result<TokenRole, String> {
+    input
+        .parse()
+        .map_err(|e: crate::domain::UnknownName| e.to_string())
+}
+
+fn serve_config(args: ServeArgs) -> anyhow::Result<ServeConfig> {
+    let file = FileConfig::read(args.config.as_deref())?;
+    let listen = args
+        .listen
+        .or(file.listen)
+        .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
+    let defaults = HttpLimits::default();
+    Ok(ServeConfig {
+        database: args
+            .database
+            .or(file.database)
+            .unwrap_or_else(|| DEFAULT_DATABASE.to_string()),
+        listen: listen.parse().with_context(|| {
+            format!("--listen {listen:?} is not an address like 127.0.0.1:8080")
+        })?,
+        log_format: args
+            .log_format
+            .or(file.log_format)
+            .unwrap_or(LogFormat::Text),
+        limits: HttpLimits {
+            body_bytes: file.max_body_bytes.unwrap_or(defaults.body_bytes),
+            request_timeout: file
+                .request_timeout_secs
+                .map(std::time::Duration::from_secs)
+                .unwrap_or(defaults.request_timeout),
+        },
+        admin_token: args.admin_token,
+    })
+}
+
+fn tokio_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
 }
 
 #[derive(Debug, Subcommand)]
@@ -66,6 +154,25 @@ fn parse_key_value(input: &str) -> Result<(String, String), String> {
 /// Runs a parsed command line; the exit code says whether it succeeded.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Serve(args) => {
+            let config = serve_config(args)?;
+            init_logging(config.log_format);
+            tokio_runtime()?.block_on(serve(config))?;
+        }
+        Command::Token(TokenCommand::Create {
+            role,
+            name,
+            database,
+        }) => {
+            let database = database.unwrap_or_else(|| DEFAULT_DATABASE.to_string());
+            let secret = tokio_runtime()?.block_on(async {
+                let store = Store::connect(&database).await?;
+                let (_, secret) = store.create_token(&name, role, None).await?;
+                store.close().await;
+                anyhow::Ok(secret)
+            })?;
+            println!("{secret}");
+        }
         Command::Plugin(PluginCommand::Inspect { plugin }) => {
             let runtime = Runtime::new(RuntimeConfig::default())?;
             let plugin = load(&runtime, &plugin)?;

@@ -1,9 +1,11 @@
 //! wasmdesk: the core of a customer-support desk whose business rules are sandboxed
 //! WebAssembly components.
 //!
-//! Layers depend one way: `cli` → `plugins` + `store` → `domain`.
+//! Layers depend one way: `cli` / `server` → `http` → `plugins` + `store` → `domain`.
 
 pub mod cli;
 pub mod domain;
+pub mod http;
 pub mod plugins;
+pub mod server;
 pub mod store;

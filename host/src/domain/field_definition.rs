@@ -18,7 +18,7 @@ use super::{FieldOption, FieldType, FieldValue, Timestamp};
 pub const MAX_TEXT_BYTES: usize = 64 * 1024;
 
 /// A custom field definition.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FieldDefinition {
     /// Letters, digits and underscores; immutable once created.
     pub key: String,
@@ -69,7 +69,7 @@ impl FieldScope {
 }
 
 /// A stored field definition.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Field {
     pub id: i64,
     #[serde(flatten)]
@@ -80,7 +80,7 @@ pub struct Field {
 
 /// Changes to a field definition. The key and the type are immutable: values already stored
 /// depend on them.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FieldPatch {
     #[serde(default)]
@@ -101,12 +101,16 @@ pub struct FieldPatch {
     #[serde(default, deserialize_with = "super::problems::double_option")]
     pub regexp_for_validation: Option<Option<String>>,
     #[serde(default, rename = "id")]
+    #[schema(ignore)]
     _id: Option<serde::de::IgnoredAny>,
     #[serde(default, rename = "url")]
+    #[schema(ignore)]
     _url: Option<serde::de::IgnoredAny>,
     #[serde(default, rename = "created_at")]
+    #[schema(ignore)]
     _created_at: Option<serde::de::IgnoredAny>,
     #[serde(default, rename = "updated_at")]
+    #[schema(ignore)]
     _updated_at: Option<serde::de::IgnoredAny>,
 }
 

@@ -18,7 +18,7 @@ named_enum! {
 ///
 /// In JSON it is tagged by case so that it needs no field definition to be read:
 /// `{"option": "platinum"}`, `{"number": 1200.5}`, `{"date": "2026-03-01"}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldValue {
     /// text, textarea and regexp fields.
@@ -73,7 +73,7 @@ pub fn serialize_plain<S: serde::Serializer>(
 }
 
 /// A dropdown or multiselect option: the name admins see and the tag value stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FieldOption {
     pub name: String,
     pub value: String,

@@ -13,6 +13,7 @@ pub mod problems;
 pub mod search;
 pub mod ticket;
 pub mod time;
+pub mod token;
 pub mod user;
 
 pub use action::{Action, WebhookCall};
@@ -44,7 +45,7 @@ pub struct UnknownName {
 macro_rules! named_enum {
     ($(#[$meta:meta])* $vis:vis enum $ty:ident ($what:literal) { $($(#[$vmeta:meta])* $variant:ident => $name:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         $vis enum $ty {
             $($(#[$vmeta])* #[serde(rename = $name)] $variant),+
         }

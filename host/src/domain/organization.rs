@@ -11,7 +11,7 @@ use super::user::check_name;
 use super::{CustomValues, Timestamp};
 
 /// An organization as stored and shown.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Organization {
     pub id: i64,
     /// Unique across organizations.
@@ -20,14 +20,16 @@ pub struct Organization {
     pub domain_names: Vec<String>,
     pub tags: Vec<String>,
     pub notes: String,
+    /// Custom values by field key, e.g. `{"account_type": "prospect"}`.
     #[serde(serialize_with = "serialize_plain")]
+    #[schema(value_type = Object)]
     pub organization_fields: CustomValues,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
 
 /// An organization as a client sends it; see [`super::UserDraft`] for the conventions.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrganizationDraft {
     #[serde(default)]
@@ -39,15 +41,21 @@ pub struct OrganizationDraft {
     pub tags: Option<Vec<String>>,
     #[serde(default, deserialize_with = "double_option")]
     pub notes: Option<Option<String>>,
+    /// Custom values by field key; `null` clears one.
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub organization_fields: Map<String, Value>,
     #[serde(default, rename = "id")]
+    #[schema(ignore)]
     _id: Option<serde::de::IgnoredAny>,
     #[serde(default, rename = "url")]
+    #[schema(ignore)]
     _url: Option<serde::de::IgnoredAny>,
     #[serde(default, rename = "created_at")]
+    #[schema(ignore)]
     _created_at: Option<serde::de::IgnoredAny>,
     #[serde(default, rename = "updated_at")]
+    #[schema(ignore)]
     _updated_at: Option<serde::de::IgnoredAny>,
 }
 
@@ -121,7 +129,7 @@ pub fn normalize_domain(domain: &str) -> Result<String, String> {
 }
 
 /// A team of agents tickets can be assigned to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Group {
     pub id: i64,
     /// Unique across groups.
@@ -132,7 +140,7 @@ pub struct Group {
 }
 
 /// A group as a client sends it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GroupDraft {
     #[serde(default)]
@@ -140,6 +148,7 @@ pub struct GroupDraft {
     #[serde(default)]
     pub description: Option<String>,
     #[serde(default, rename = "id")]
+    #[schema(ignore)]
     _id: Option<serde::de::IgnoredAny>,
 }
 
@@ -162,7 +171,7 @@ impl GroupDraft {
 }
 
 /// An agent's membership in a group.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct GroupMembership {
     pub id: i64,
     pub group_id: i64,

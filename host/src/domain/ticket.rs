@@ -38,7 +38,7 @@ pub const MAX_SUBJECT_CHARS: usize = 500;
 pub const MAX_COMMENT_BYTES: usize = 256 * 1024;
 
 /// A ticket as stored and shown (Zendesk's ticket object).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Ticket {
     pub id: i64,
     pub subject: String,
@@ -63,7 +63,7 @@ pub struct Ticket {
 }
 
 /// A comment on a ticket: public (the customer sees it) or an internal note.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Comment {
     pub id: i64,
     pub ticket_id: i64,
@@ -74,7 +74,7 @@ pub struct Comment {
 }
 
 /// A comment as a client sends it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommentDraft {
     pub body: String,
@@ -89,7 +89,7 @@ fn public_by_default() -> bool {
 }
 
 /// Who asks, when the client names them by address instead of id (found or created).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequesterDraft {
     pub email: String,
@@ -98,7 +98,7 @@ pub struct RequesterDraft {
 }
 
 /// A ticket as a client sends it to create or update one; `null` clears.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TicketDraft {
     #[serde(default)]
@@ -131,16 +131,21 @@ pub struct TicketDraft {
     pub queue: Option<Option<String>>,
     #[serde(default)]
     pub tags: Option<Vec<String>>,
-    /// Values to set, tagged by kind; `null` removes one.
+    /// Values to set, tagged by kind (`{"order_id": {"text": "A-1"}}`); `null` removes one.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     pub custom_fields: Option<std::collections::BTreeMap<String, Option<super::FieldValue>>>,
     #[serde(default, rename = "id")]
+    #[schema(ignore)]
     _id: Option<serde::de::IgnoredAny>,
     #[serde(default, rename = "url")]
+    #[schema(ignore)]
     _url: Option<serde::de::IgnoredAny>,
     #[serde(default, rename = "created_at")]
+    #[schema(ignore)]
     _created_at: Option<serde::de::IgnoredAny>,
     #[serde(default, rename = "updated_at")]
+    #[schema(ignore)]
     _updated_at: Option<serde::de::IgnoredAny>,
 }
 

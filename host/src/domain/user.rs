@@ -25,7 +25,7 @@ impl UserRole {
 pub const MAX_NAME_CHARS: usize = 255;
 
 /// A user as stored and shown (Zendesk's user object).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct User {
     pub id: i64,
     pub name: String,
@@ -38,7 +38,9 @@ pub struct User {
     pub tags: Vec<String>,
     /// The id of this person in another system (CRM, shop); unique across users.
     pub external_id: Option<String>,
+    /// Custom values by field key, e.g. `{"service_level": "platinum"}`.
     #[serde(serialize_with = "serialize_plain")]
+    #[schema(value_type = Object)]
     pub user_fields: CustomValues,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -46,7 +48,7 @@ pub struct User {
 
 /// A user as a client sends it to create or update one: every attribute optional, `null`
 /// clears, custom values as plain JSON (read against the field definitions by the store).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserDraft {
     #[serde(default)]
@@ -63,16 +65,22 @@ pub struct UserDraft {
     pub tags: Option<Vec<String>>,
     #[serde(default, deserialize_with = "double_option")]
     pub external_id: Option<Option<String>>,
+    /// Custom values by field key; `null` clears one.
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub user_fields: Map<String, Value>,
     /// Read-only attributes a client may echo back from a previous read; ignored.
     #[serde(default, rename = "id")]
+    #[schema(ignore)]
     _id: Option<serde::de::IgnoredAny>,
     #[serde(default, rename = "url")]
+    #[schema(ignore)]
     _url: Option<serde::de::IgnoredAny>,
     #[serde(default, rename = "created_at")]
+    #[schema(ignore)]
     _created_at: Option<serde::de::IgnoredAny>,
     #[serde(default, rename = "updated_at")]
+    #[schema(ignore)]
     _updated_at: Option<serde::de::IgnoredAny>,
 }
 

@@ -8,6 +8,7 @@ mod organizations;
 mod rows;
 mod settings;
 mod tickets;
+mod tokens;
 mod users;
 
 use std::str::FromStr;
@@ -148,6 +149,11 @@ impl Store {
         self.backend
     }
 
+    /// Closes every connection (at shutdown).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
     /// Whether the database answers (for `/readyz`).
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
@@ -218,15 +224,42 @@ pub struct Listing<T> {
     pub items: Vec<T>,
     /// The `after` of the next page, when there is one.
     pub next_after: Option<i64>,
+    /// How many items the whole listing has.
+    pub count: i64,
 }
 
 impl<T> Listing<T> {
     /// Builds a page from up to `page.size + 1` items fetched in id order.
-    fn from_overfetch(mut items: Vec<T>, page: Page, id: impl Fn(&T) -> i64) -> Listing<T> {
+    fn from_overfetch(
+        mut items: Vec<T>,
+        page: Page,
+        count: i64,
+        id: impl Fn(&T) -> i64,
+    ) -> Listing<T> {
         let more = items.len() as i64 > page.size;
         items.truncate(page.size.max(0) as usize);
         let next_after = if more { items.last().map(id) } else { None };
-        Listing { items, next_after }
+        Listing {
+            items,
+            next_after,
+            count,
+        }
+    }
+}
+
+impl Store {
+    /// `SELECT COUNT(*) FROM {from} WHERE {condition}`; both are our own SQL, values bound.
+    async fn count(
+        &self,
+        from: &str,
+        condition: &str,
+        binds: &[rows::Bind],
+    ) -> Result<i64, StoreError> {
+        let sql = format!("SELECT COUNT(*) FROM {from} WHERE {condition}");
+        Ok(rows::bind_all(sqlx::query(AssertSqlSafe(sql)), binds)
+            .fetch_one(&self.pool)
+            .await
+            .and_then(|row| sqlx::Row::try_get::<i64, _>(&row, 0))?)
     }
 }
 

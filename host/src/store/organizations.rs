@@ -132,7 +132,10 @@ impl Store {
                 &[Bind::Int(page.after.unwrap_or(0)), Bind::Int(page.size + 1)],
             )
             .await?;
-        Ok(Listing::from_overfetch(organizations, page, |o| o.id))
+        let count = self.count("organizations", "1 = 1", &[]).await?;
+        Ok(Listing::from_overfetch(organizations, page, count, |o| {
+            o.id
+        }))
     }
 
     /// The users of an organization, in id order.
@@ -154,7 +157,10 @@ impl Store {
                 ],
             )
             .await?;
-        Ok(Listing::from_overfetch(users, page, |user| user.id))
+        let count = self
+            .count("users", "organization_id = $1", &[Bind::Int(id)])
+            .await?;
+        Ok(Listing::from_overfetch(users, page, count, |user| user.id))
     }
 
     /// Creates an organization owning its `domain_names` and attaches the customers of those

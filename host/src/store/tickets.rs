@@ -106,6 +106,12 @@ impl Store {
                 add(column, Bind::Int(value));
             }
         }
+        let everything = if conditions.is_empty() {
+            "1 = 1".to_string()
+        } else {
+            conditions.join(" AND ")
+        };
+        let count = self.count("tickets", &everything, &binds).await?;
         binds.push(Bind::Int(page.after.unwrap_or(0)));
         conditions.push(format!("id > ${}", binds.len()));
         binds.push(Bind::Int(page.size + 1));
@@ -118,7 +124,9 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         let tickets = rows.iter().map(ticket_from_row).collect::<Result<_, _>>()?;
-        Ok(Listing::from_overfetch(tickets, page, |ticket| ticket.id))
+        Ok(Listing::from_overfetch(tickets, page, count, |ticket| {
+            ticket.id
+        }))
     }
 
     /// A ticket's comments, oldest first.
@@ -141,7 +149,10 @@ impl Store {
             .iter()
             .map(comment_from_row)
             .collect::<Result<_, _>>()?;
-        Ok(Listing::from_overfetch(comments, page, |comment| {
+        let count = self
+            .count("ticket_comments", "ticket_id = $1", &[Bind::Int(ticket_id)])
+            .await?;
+        Ok(Listing::from_overfetch(comments, page, count, |comment| {
             comment.id
         }))
     }

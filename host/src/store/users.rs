@@ -209,6 +209,12 @@ impl Store {
         mut binds: Vec<Bind>,
         page: Page,
     ) -> Result<Listing<User>, StoreError> {
+        let everything = if conditions.is_empty() {
+            "1 = 1".to_string()
+        } else {
+            conditions.join(" AND ")
+        };
+        let count = self.count("users", &everything, &binds).await?;
         binds.push(Bind::Int(page.after.unwrap_or(0)));
         conditions.push(format!("id > ${}", binds.len()));
         binds.push(Bind::Int(page.size + 1));
@@ -218,7 +224,7 @@ impl Store {
             binds.len()
         );
         let users = self.load_users(&sql, &binds).await?;
-        Ok(Listing::from_overfetch(users, page, |user| user.id))
+        Ok(Listing::from_overfetch(users, page, count, |user| user.id))
     }
 
     /// Creates a user. `name` is required; a customer whose email domain belongs to an

@@ -1,0 +1,29 @@
+//! API tokens: who may call the API, and as what.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Timestamp, named_enum};
+
+named_enum! {
+    /// What a token may do: agents work tickets, users and organizations; admins also define
+    /// fields, manage plugins, settings and tokens.
+    pub enum TokenRole ("token role") { Admin => "admin", Agent => "agent" }
+}
+
+/// A token as listed: the secret itself is shown once, at creation, and stored only hashed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ApiToken {
+    pub id: i64,
+    pub name: String,
+    pub role: TokenRole,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+}
+
+/// A token to create.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenDraft {
+    pub name: String,
+    pub role: TokenRole,
+}

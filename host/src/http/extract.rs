@@ -1,0 +1,195 @@
+//! Request extractors whose failures are [`ApiError`]s, and pagination.
+
+use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Query, Request};
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+use crate::store::Page;
+
+/// A JSON body; malformed JSON is a 400, the wrong shape a 422, no JSON content type a 415 and
+/// a body over the limit a 413.
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let axum::Json(value) = axum::Json::<T>::from_request(request, state).await?;
+        Ok(JsonBody(value))
+    }
+}
+
+/// Query parameters; a bad one is a 400 naming it.
+pub struct QueryParams<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Query(value) = Query::<T>::from_request_parts(parts, state).await?;
+        Ok(QueryParams(value))
+    }
+}
+
+/// Most items per page (as Zendesk).
+pub const MAX_PAGE_SIZE: i64 = 100;
+
+/// Cursor pagination as Zendesk spells it: `?page[size]=25&page[after]=CURSOR`. Kept as text
+/// and parsed here: flattened into other parameters, serde would not read numbers.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Items per page, 1 to 100 (default 100).
+    #[serde(rename = "page[size]")]
+    #[param(rename = "page[size]", value_type = Option<i64>)]
+    pub size: Option<String>,
+    /// The cursor from the previous page's `next_page`.
+    #[serde(rename = "page[after]")]
+    #[param(rename = "page[after]", value_type = Option<i64>)]
+    pub after: Option<String>,
+}
+
+impl PageParams {
+    pub fn page(&self) -> Result<Page, ApiError> {
+        let size = match self.size.as_deref() {
+            None => MAX_PAGE_SIZE,
+            Some(raw) => raw.trim().parse().unwrap_or(0),
+        };
+        if !(1..=MAX_PAGE_SIZE).contains(&size) {
+            return Err(ApiError::bad_request(format!(
+                "page[size] must be a whole number from 1 to {MAX_PAGE_SIZE}, got {:?}",
+                self.size.as_deref().unwrap_or_default()
+            )));
+        }
+        let after = match self.after.as_deref() {
+            None => None,
+            Some(raw) => Some(raw.trim().parse().map_err(|_| {
+                ApiError::bad_request(format!(
+                    "page[after] must be the cursor from a next_page link, got {raw:?}"
+                ))
+            })?),
+        };
+        Ok(Page { after, size })
+    }
+}
+
+/// Where the request was sent, to build `next_page` links.
+pub struct RequestUrl {
+    pub base: String,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestUrl {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let OriginalUri(uri) = OriginalUri::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::bad_request("no request URI"))?;
+        let host = host(&parts.headers);
+        let query = uri
+            .query()
+            .map(|query| {
+                url::form_urlencoded::parse(query.as_bytes())
+                    .into_owned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(RequestUrl {
+            base: format!("http://{host}"),
+            path: uri.path().to_string(),
+            query,
+        })
+    }
+}
+
+fn host(headers: &HeaderMap) -> String {
+    headers
+        .get(axum::http::header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .filter(|host| {
+            host.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("localhost")
+        .to_string()
+}
+
+impl RequestUrl {
+    /// This URL with `page[after]` set to `after`, other parameters kept.
+    pub fn next_page(&self, after: i64) -> String {
+        let mut query: Vec<(String, String)> = self
+            .query
+            .iter()
+            .filter(|(key, _)| key != "page[after]")
+            .cloned()
+            .collect();
+        query.push(("page[after]".into(), after.to_string()));
+        let encoded = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(query)
+            .finish();
+        format!("{}{}?{encoded}", self.base, self.path)
+    }
+}
+
+/// Declares the JSON envelopes of a resource, Zendesk's way:
+/// `{"user": {...}}` (one), `{"users": [...], "next_page": URL|null, "count": N}` (a page), and
+/// the request body `{"user": DRAFT}`.
+macro_rules! envelopes {
+    ($one:ident, $page:ident, $body:ident { $key:ident / $many:ident : $ty:ty, draft: $draft:ty }) => {
+        #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+        pub struct $one {
+            pub $key: $ty,
+        }
+
+        #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+        pub struct $page {
+            pub $many: Vec<$ty>,
+            /// The URL of the next page; null on the last.
+            pub next_page: Option<String>,
+            /// How many there are in all.
+            pub count: i64,
+        }
+
+        impl $page {
+            pub fn new(
+                listing: $crate::store::Listing<$ty>,
+                url: &$crate::http::extract::RequestUrl,
+            ) -> Self {
+                $page {
+                    next_page: listing.next_after.map(|after| url.next_page(after)),
+                    count: listing.count,
+                    $many: listing.items,
+                }
+            }
+        }
+
+        #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+        #[serde(deny_unknown_fields)]
+        pub struct $body {
+            pub $key: $draft,
+        }
+    };
+}
+pub(crate) use envelopes;
+
+/// The `{id}` of a resource path; anything but a whole number is a 400 saying so.
+pub struct Id(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for Id {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|rejection| ApiError::bad_request(rejection.body_text()))?;
+        raw.parse().map(Id).map_err(|_| {
+            ApiError::bad_request(format!("{raw:?} is not an id; ids are whole numbers"))
+        })
+    }
+}

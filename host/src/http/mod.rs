@@ -1,0 +1,168 @@
+//! The HTTP API: Zendesk-shaped `/api/v2` resources, one module each, plus operations
+//! endpoints. Every route is declared with its OpenAPI description (utoipa), so the document at
+//! `/api/v2/openapi.json` is the list of routes served.
+
+pub mod auth;
+pub mod error;
+pub mod extract;
+mod fields;
+mod groups;
+mod operations;
+mod organizations;
+mod settings;
+mod tickets;
+mod tokens;
+mod users;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{HeaderName, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use metrics_exporter_prometheus::PrometheusHandle;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::store::Store;
+use error::ApiError;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub metrics: PrometheusHandle,
+    pub openapi: Arc<utoipa::openapi::OpenApi>,
+}
+
+/// Limits on each request.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpLimits {
+    /// Largest JSON body accepted.
+    pub body_bytes: usize,
+    /// Longest a request may take before it is answered 408.
+    pub request_timeout: Duration,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        HttpLimits {
+            body_bytes: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "wasmdesk",
+        description = "A helpdesk core whose business rules are sandboxed WebAssembly plugins. Resources and envelopes follow Zendesk's /api/v2.",
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// Every route with its OpenAPI description.
+fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(operations::routes())
+        .merge(users::routes())
+        .merge(organizations::routes())
+        .merge(fields::routes())
+        .merge(groups::routes())
+        .merge(tickets::routes())
+        .merge(settings::routes())
+        .merge(tokens::routes())
+}
+
+/// The OpenAPI document of the API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().split_for_parts().1
+}
+
+/// The whole application: routes, limits, request ids, tracing, metrics, JSON errors.
+pub fn app(store: Store, limits: HttpLimits) -> Router {
+    let (router, openapi) = routes().split_for_parts();
+    let state = AppState {
+        store,
+        metrics: operations::metrics_handle(),
+        openapi: Arc::new(openapi),
+    };
+    let request_id = HeaderName::from_static("x-request-id");
+    router
+        .fallback(|| async { ApiError::for_status(StatusCode::NOT_FOUND) })
+        .method_not_allowed_fallback(|| async {
+            ApiError::for_status(StatusCode::METHOD_NOT_ALLOWED)
+        })
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(limits.body_bytes))
+        .layer(middleware::from_fn(json_errors))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
+        ))
+        .layer(middleware::from_fn(record_metrics))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
+            let id = request
+                .headers()
+                .get("x-request-id")
+                .and_then(|id| id.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// Gives bodiless error responses (a timeout, a layer's refusal) the API's JSON error shape.
+async fn json_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+    if (status.is_client_error() || status.is_server_error()) && !is_json {
+        return ApiError::for_status(status).into_response();
+    }
+    response
+}
+
+/// Counts each request and its latency by route template and status.
+async fn record_metrics(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|path| path.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let method = request.method().to_string();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    let labels = [("method", method), ("route", route), ("status", status)];
+    metrics::counter!("wasmdesk_http_requests_total", &labels).increment(1);
+    metrics::histogram!("wasmdesk_http_request_duration_seconds", &labels)
+        .record(started.elapsed().as_secs_f64());
+    response
+}

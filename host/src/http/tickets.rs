@@ -1,0 +1,137 @@
+//! `/api/v2/tickets`: requests from customers, and their comments.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::AppState;
+use super::auth::Agent;
+use super::error::{ApiError, ApiResult, ErrorBody};
+use super::extract::{Id, JsonBody, PageParams, QueryParams, RequestUrl, envelopes};
+use crate::domain::{Comment, Status, Ticket, TicketDraft};
+use crate::store::TicketFilter;
+
+envelopes!(TicketEnvelope, TicketsPage, TicketBody { ticket / tickets: Ticket, draft: TicketDraft });
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CommentsPage {
+    comments: Vec<Comment>,
+    next_page: Option<String>,
+    count: i64,
+}
+
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, update))
+        .routes(routes!(comments))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ListParams {
+    /// new, open, pending, hold, solved or closed.
+    status: Option<String>,
+    #[param(value_type = Option<i64>)]
+    requester_id: Option<String>,
+    #[param(value_type = Option<i64>)]
+    organization_id: Option<String>,
+    #[param(value_type = Option<i64>)]
+    assignee_id: Option<String>,
+    #[param(value_type = Option<i64>)]
+    group_id: Option<String>,
+}
+
+fn id_filter(name: &str, raw: Option<&str>) -> Result<Option<i64>, ApiError> {
+    raw.map(|raw| {
+        raw.trim()
+            .parse()
+            .map_err(|_| ApiError::bad_request(format!("{name} must be an id, got {raw:?}")))
+    })
+    .transpose()
+}
+
+/// Lists tickets in id order; every filter given must hold.
+#[utoipa::path(get, path = "/api/v2/tickets", tag = "tickets", params(ListParams, PageParams),
+    responses((status = 200, body = TicketsPage), (status = 400, body = ErrorBody)))]
+async fn list(
+    _: Agent,
+    State(state): State<AppState>,
+    QueryParams(params): QueryParams<ListParams>,
+    QueryParams(page): QueryParams<PageParams>,
+    url: RequestUrl,
+) -> ApiResult<Json<TicketsPage>> {
+    let filter = TicketFilter {
+        status: params
+            .status
+            .as_deref()
+            .map(str::parse::<Status>)
+            .transpose()
+            .map_err(|e| ApiError::bad_request(e.to_string()))?,
+        requester_id: id_filter("requester_id", params.requester_id.as_deref())?,
+        organization_id: id_filter("organization_id", params.organization_id.as_deref())?,
+        assignee_id: id_filter("assignee_id", params.assignee_id.as_deref())?,
+        group_id: id_filter("group_id", params.group_id.as_deref())?,
+    };
+    let listing = state.store.list_tickets(&filter, page.page()?).await?;
+    Ok(Json(TicketsPage::new(listing, &url)))
+}
+
+/// Creates a ticket with its first comment (`comment.body` or `description`). Name the
+/// requester by `requester_id`, or by `requester: {email, name}` to find or create them.
+#[utoipa::path(post, path = "/api/v2/tickets", tag = "tickets", request_body = TicketBody,
+    responses((status = 201, body = TicketEnvelope), (status = 422, body = ErrorBody)))]
+async fn create(
+    _: Agent,
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<TicketBody>,
+) -> ApiResult<(StatusCode, Json<TicketEnvelope>)> {
+    let ticket = state.store.create_ticket(body.ticket).await?;
+    Ok((StatusCode::CREATED, Json(TicketEnvelope { ticket })))
+}
+
+/// Shows a ticket.
+#[utoipa::path(get, path = "/api/v2/tickets/{id}", tag = "tickets", params(("id" = i64, Path)),
+    responses((status = 200, body = TicketEnvelope), (status = 404, body = ErrorBody)))]
+async fn show(
+    _: Agent,
+    State(state): State<AppState>,
+    Id(id): Id,
+) -> ApiResult<Json<TicketEnvelope>> {
+    let ticket = state.store.ticket(id).await?;
+    Ok(Json(TicketEnvelope { ticket }))
+}
+
+/// Changes the attributes sent and adds `comment`, if any.
+#[utoipa::path(put, path = "/api/v2/tickets/{id}", tag = "tickets", params(("id" = i64, Path)), request_body = TicketBody,
+    responses((status = 200, body = TicketEnvelope), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update(
+    _: Agent,
+    State(state): State<AppState>,
+    Id(id): Id,
+    JsonBody(body): JsonBody<TicketBody>,
+) -> ApiResult<Json<TicketEnvelope>> {
+    let ticket = state.store.update_ticket(id, body.ticket).await?;
+    Ok(Json(TicketEnvelope { ticket }))
+}
+
+/// A ticket's comments, oldest first.
+#[utoipa::path(get, path = "/api/v2/tickets/{id}/comments", tag = "tickets", params(("id" = i64, Path), PageParams),
+    responses((status = 200, body = CommentsPage), (status = 404, body = ErrorBody)))]
+async fn comments(
+    _: Agent,
+    State(state): State<AppState>,
+    Id(id): Id,
+    QueryParams(params): QueryParams<PageParams>,
+    url: RequestUrl,
+) -> ApiResult<Json<CommentsPage>> {
+    let listing = state.store.comments(id, params.page()?).await?;
+    Ok(Json(CommentsPage {
+        next_page: listing.next_after.map(|after| url.next_page(after)),
+        count: listing.count,
+        comments: listing.items,
+    }))
+}

@@ -1,0 +1,155 @@
+//! `wasmdesk serve`: configuration, the first admin token, and serving until told to stop.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Deserialize;
+
+use crate::domain::token::TokenRole;
+use crate::http::{HttpLimits, app};
+use crate::store::Store;
+
+/// The embedded default: a SQLite file in the working directory.
+pub const DEFAULT_DATABASE: &str = "sqlite://wasmdesk.db";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// Read when present; `--config` names another file.
+pub const DEFAULT_CONFIG_FILE: &str = "wasmdesk.toml";
+
+/// How log lines look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// `wasmdesk.toml`: every key optional; the command line and environment win over it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub database: Option<String>,
+    pub listen: Option<String>,
+    pub log_format: Option<LogFormat>,
+    pub max_body_bytes: Option<usize>,
+    pub request_timeout_secs: Option<u64>,
+}
+
+impl FileConfig {
+    /// Reads `path`; a missing default file is an empty configuration, a missing named one an error.
+    pub fn read(path: Option<&Path>) -> anyhow::Result<FileConfig> {
+        let (path, named) = match path {
+            Some(path) => (path.to_path_buf(), true),
+            None => (PathBuf::from(DEFAULT_CONFIG_FILE), false),
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound && !named => {
+                return Ok(FileConfig::default());
+            }
+            Err(error) => {
+                return Err(error).with_context(|| format!("reading {}", path.display()));
+            }
+        };
+        toml::from_str(&text).with_context(|| format!("{} is not valid", path.display()))
+    }
+}
+
+/// What `serve` runs with, once flags, environment, file and defaults are merged.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub database: String,
+    pub listen: SocketAddr,
+    pub log_format: LogFormat,
+    pub limits: HttpLimits,
+    /// `WASMDESK_ADMIN_TOKEN`: the first admin token's secret, instead of a generated one.
+    pub admin_token: Option<String>,
+}
+
+/// Starts tracing: `RUST_LOG` filters (default `info`), text or JSON lines on stderr.
+pub fn init_logging(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// Serves the API until SIGINT or SIGTERM, then stops accepting, finishes the requests in
+/// flight and returns.
+pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    let store = Store::connect(&config.database)
+        .await
+        .with_context(|| format!("opening the database {}", redact(&config.database)))?;
+    ensure_admin_token(&store, config.admin_token.as_deref()).await?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
+    tracing::info!(
+        address = %listener.local_addr()?,
+        database = %redact(&config.database),
+        "wasmdesk is serving"
+    );
+    axum::serve(listener, app(store.clone(), config.limits))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving")?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// On an empty database, creates the first admin token and prints its secret once.
+async fn ensure_admin_token(store: &Store, chosen: Option<&str>) -> anyhow::Result<()> {
+    if store.has_admin_token().await? {
+        return Ok(());
+    }
+    let (_, secret) = store
+        .create_token("initial admin", TokenRole::Admin, chosen)
+        .await
+        .context("creating the first admin token")?;
+    if chosen.is_none() {
+        println!("Admin API token (shown once; store it now): {secret}");
+    } else {
+        tracing::info!("created the first admin token from WASMDESK_ADMIN_TOKEN");
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// A database URL without its password, for logs.
+fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
