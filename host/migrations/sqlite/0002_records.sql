@@ -2,6 +2,7 @@
 -- (one row per value, indexed by field for "field = V" and "field > N" searches); groups and
 -- their agents; tickets and comments. (SQLite)
 -- Booleans are 0/1 integers: one encoding that both databases read the same way.
+-- Value tables are WITHOUT ROWID: the primary key is the table, one b-tree less per value.
 ALTER TABLE users ADD COLUMN external_id TEXT;
 ALTER TABLE users ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
 CREATE UNIQUE INDEX users_by_external_id ON users (external_id);
@@ -39,7 +40,8 @@ CREATE TABLE organization_fields (
 
 -- `value` is the tagged JSON of the value (the truth); `text_value` / `number_value` are what
 -- searches compare: dropdown tags, text, dates (YYYY-MM-DD sorts as text), checkboxes as
--- 'true'/'false'; integers and decimals as numbers.
+-- 'true'/'false'; integers and decimals as numbers. Each value is in one of the two (partial)
+-- search indexes, not both.
 CREATE TABLE user_field_values (
     user_id      BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     field_id     BIGINT NOT NULL REFERENCES user_fields (id) ON DELETE CASCADE,
@@ -47,9 +49,9 @@ CREATE TABLE user_field_values (
     text_value   TEXT,
     number_value REAL,
     PRIMARY KEY (user_id, field_id)
-);
-CREATE INDEX user_field_values_by_text ON user_field_values (field_id, text_value);
-CREATE INDEX user_field_values_by_number ON user_field_values (field_id, number_value);
+) WITHOUT ROWID;
+CREATE INDEX user_field_values_by_text ON user_field_values (field_id, text_value, user_id) WHERE text_value IS NOT NULL;
+CREATE INDEX user_field_values_by_number ON user_field_values (field_id, number_value, user_id) WHERE number_value IS NOT NULL;
 
 CREATE TABLE organization_field_values (
     organization_id BIGINT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
@@ -58,9 +60,9 @@ CREATE TABLE organization_field_values (
     text_value      TEXT,
     number_value    REAL,
     PRIMARY KEY (organization_id, field_id)
-);
-CREATE INDEX organization_field_values_by_text ON organization_field_values (field_id, text_value);
-CREATE INDEX organization_field_values_by_number ON organization_field_values (field_id, number_value);
+) WITHOUT ROWID;
+CREATE INDEX organization_field_values_by_text ON organization_field_values (field_id, text_value, organization_id) WHERE text_value IS NOT NULL;
+CREATE INDEX organization_field_values_by_number ON organization_field_values (field_id, number_value, organization_id) WHERE number_value IS NOT NULL;
 
 CREATE TABLE agent_groups (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -65,6 +65,19 @@ pub fn normalize_tags(raw: &[String]) -> Result<Vec<String>, Vec<String>> {
     }
 }
 
+/// [`normalize_tags`] for an optional list, adding its problems under `tags`.
+pub fn read_tags(raw: Option<&[String]>, problems: &mut super::Problems) -> Option<Vec<String>> {
+    match raw.map(normalize_tags)? {
+        Ok(tags) => Some(tags),
+        Err(reasons) => {
+            reasons
+                .into_iter()
+                .for_each(|reason| problems.add("tags", reason));
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::contact::normalize_tags;
+use super::contact::read_tags;
 use super::fields::serialize_plain;
 use super::identity::Email;
 use super::problems::{Problems, double_option};
@@ -96,16 +96,7 @@ impl OrganizationDraft {
             }
             normalized
         });
-        let tags = match self.tags.as_deref().map(normalize_tags) {
-            Some(Ok(tags)) => Some(tags),
-            Some(Err(reasons)) => {
-                reasons
-                    .into_iter()
-                    .for_each(|reason| problems.add("tags", reason));
-                None
-            }
-            None => None,
-        };
+        let tags = read_tags(self.tags.as_deref(), &mut problems);
         let notes = self.notes.map(Option::unwrap_or_default);
         if notes.as_ref().is_some_and(|notes| notes.len() > 64 * 1024) {
             problems.add("notes", "must be at most 64 KiB");

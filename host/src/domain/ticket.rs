@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::contact::normalize_tags;
+use super::contact::read_tags;
 use super::problems::{Problems, double_option};
 use super::{CustomValues, Timestamp, named_enum};
 
@@ -238,16 +238,7 @@ impl TicketDraft {
                 "send either requester_id or requester, not both",
             );
         }
-        let tags = match self.tags.as_deref().map(normalize_tags) {
-            Some(Ok(tags)) => Some(tags),
-            Some(Err(reasons)) => {
-                reasons
-                    .into_iter()
-                    .for_each(|reason| problems.add("tags", reason));
-                None
-            }
-            None => None,
-        };
+        let tags = read_tags(self.tags.as_deref(), &mut problems);
         let queue = self.queue.map(|queue| {
             queue
                 .map(|queue| queue.trim().to_string())

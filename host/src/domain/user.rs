@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::contact::{normalize_phone, normalize_tags};
+use super::contact::{normalize_phone, read_tags};
 use super::fields::serialize_plain;
 use super::identity::Email;
 use super::problems::{Problems, double_option};
@@ -133,16 +133,7 @@ impl UserDraft {
             }
             None => None,
         };
-        let tags = match self.tags.as_deref().map(normalize_tags) {
-            Some(Ok(tags)) => Some(tags),
-            Some(Err(reasons)) => {
-                reasons
-                    .into_iter()
-                    .for_each(|reason| problems.add("tags", reason));
-                None
-            }
-            None => None,
-        };
+        let tags = read_tags(self.tags.as_deref(), &mut problems);
         let external_id = match self.external_id {
             Some(Some(id)) if id.trim().is_empty() || id.trim().len() > 255 => {
                 problems.add("external_id", "must be 1 to 255 characters, or null");

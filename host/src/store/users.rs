@@ -7,7 +7,9 @@ use sqlx::{AssertSqlSafe, Row};
 use super::fields::{
     SearchColumn, Tables, by_field_id, collect_value, tables, value_column, write_values,
 };
-use super::rows::{Bind, bind_all, parse_column, placeholders, tags_from_column, tags_to_column};
+use super::rows::{
+    Bind, bind_all, bulk_placeholders, parse_column, tags_from_column, tags_to_column,
+};
 use super::{Listing, Page, Store, StoreError, conflict_or, now_millis};
 use crate::domain::field_definition::check_date;
 use crate::domain::identity::is_free_mail;
@@ -461,10 +463,10 @@ impl Store {
         let now = now_millis();
         let mut tx = self.pool.begin().await?;
         let mut ids = Vec::with_capacity(records.len());
-        // 10 columns per row; stay well under SQLite's 32766 placeholders.
-        for chunk in records.chunks(1000) {
+        // 1,000 placeholders a statement; see `bulk_placeholders`.
+        for chunk in records.chunks(100) {
             let rows: Vec<String> = (0..chunk.len())
-                .map(|row| format!("({})", placeholders(row * 10 + 1, 10)))
+                .map(|row| format!("({})", bulk_placeholders(self.backend, row * 10 + 1, 10)))
                 .collect();
             let sql = format!(
                 "INSERT INTO users (name, email, email_domain, phone, role, organization_id, \
@@ -489,7 +491,14 @@ impl Store {
             // Ids of one multi-row insert are allocated in row order on both databases, but
             // RETURNING does not promise that order: sort them back.
             chunk_ids.sort_unstable();
-            insert_values(&mut tx, &tables(FieldScope::User), &chunk_ids, chunk).await?;
+            insert_values(
+                &mut tx,
+                self.backend,
+                &tables(FieldScope::User),
+                &chunk_ids,
+                chunk,
+            )
+            .await?;
             ids.extend(chunk_ids);
         }
         tx.commit().await?;
@@ -530,6 +539,7 @@ type CustomRead = (
 /// Inserts the custom values of freshly inserted owners in multi-row statements.
 async fn insert_values(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: super::Backend,
     tables: &Tables,
     owners: &[i64],
     records: &[(UserRecord, BTreeMap<i64, Option<crate::domain::FieldValue>>)],
@@ -550,9 +560,9 @@ async fn insert_values(
             .map(|(owner, field, value)| (*owner, *field, *value, SearchColumn::of(value)))
             .filter(|row| row.3.column() == column)
             .collect();
-        for chunk in rows.chunks(4000) {
+        for chunk in rows.chunks(250) {
             let placeholders: Vec<String> = (0..chunk.len())
-                .map(|row| format!("({})", placeholders(row * 4 + 1, 4)))
+                .map(|row| format!("({})", bulk_placeholders(backend, row * 4 + 1, 4)))
                 .collect();
             let sql = format!(
                 "INSERT INTO {} ({}, field_id, value, {column}) VALUES {}",

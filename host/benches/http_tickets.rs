@@ -1,0 +1,125 @@
+//! Ticket creation over HTTP by a concurrent client: requests per second and latency
+//! percentiles at 16 and 64 connections, on SQLite (always) and PostgreSQL (when
+//! `WASMDESK_BENCH_DATABASE_URL` is set). Server and client share this process and machine.
+//!
+//! `cargo bench -p wasmdesk-host --bench http_tickets`
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use wasmdesk_host::domain::token::TokenRole;
+use wasmdesk_host::http::{HttpLimits, app};
+use wasmdesk_host::store::Store;
+
+const REQUESTS: usize = 4_000;
+
+struct Figures {
+    per_second: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+async fn run(base: &str, token: &str, requester: i64, connections: usize) -> Figures {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(connections)
+        .build()
+        .unwrap();
+    let body = json!({"ticket": {"subject": "Where is my order?",
+        "description": "It has been two weeks.", "requester_id": requester, "tags": ["bench"]}})
+    .to_string();
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..connections)
+        .map(|_| {
+            let client = client.clone();
+            let url = format!("{base}/api/v2/tickets");
+            let token = token.to_string();
+            let body = body.clone();
+            tokio::spawn(async move {
+                let mut latencies = Vec::with_capacity(REQUESTS / connections + 1);
+                for _ in 0..REQUESTS / connections {
+                    let sent = Instant::now();
+                    let response = client
+                        .post(&url)
+                        .bearer_auth(&token)
+                        .header("content-type", "application/json")
+                        .body(body.clone())
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(response.status(), 201);
+                    response.bytes().await.unwrap();
+                    latencies.push(sent.elapsed());
+                }
+                latencies
+            })
+        })
+        .collect();
+    let mut latencies = Vec::with_capacity(REQUESTS);
+    for task in tasks {
+        latencies.extend(task.await.unwrap());
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    Figures {
+        per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
+        p50: latencies[latencies.len() / 2],
+        p99: latencies[latencies.len() * 99 / 100],
+    }
+}
+
+async fn bench(store: Store, label: &str) {
+    let (_, token) = store
+        .create_token("bench", TokenRole::Agent, None)
+        .await
+        .unwrap();
+    let requester = store
+        .find_or_create_customer("bench@example.org", Some("Bench"))
+        .await
+        .unwrap()
+        .id;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app(store, HttpLimits::default()))
+            .await
+            .unwrap()
+    });
+    run(&base, &token, requester, 16).await; // warm-up
+    for connections in [16, 64] {
+        let figures = run(&base, &token, requester, connections).await;
+        println!(
+            "{label:8} {connections:2} connections: {:7.0} tickets/s  p50 {:6.2} ms  p99 {:6.2} ms",
+            figures.per_second,
+            figures.p50.as_secs_f64() * 1e3,
+            figures.p99.as_secs_f64() * 1e3
+        );
+    }
+    server.abort();
+}
+
+fn main() {
+    if std::env::args().any(|arg| arg == "--list") {
+        return; // `cargo test --benches` lists benchmarks; this one only runs under `cargo bench`.
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+        bench(Store::connect(&url).await.unwrap(), "sqlite").await;
+        if let Ok(url) = std::env::var("WASMDESK_BENCH_DATABASE_URL") {
+            let schema = format!("bench_http_{}", std::process::id());
+            let store = Store::connect_in_schema(&url, &schema).await.unwrap();
+            bench(store, "postgres").await;
+            let pool = sqlx::PgPool::connect(&url).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP SCHEMA \"{schema}\" CASCADE"
+            )))
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+    });
+}
