@@ -16,7 +16,8 @@ use crate::plugins::{
     RuntimeConfig, bundled,
 };
 use crate::server::{
-    DEFAULT_DATABASE, DEFAULT_LISTEN, FileConfig, LogFormat, ServeConfig, init_logging, serve,
+    DEFAULT_DATABASE, DEFAULT_LISTEN, DEFAULT_PLUGIN_CACHE_DIR, FileConfig, LogFormat, ServeConfig,
+    init_logging, serve,
 };
 use crate::store::Store;
 
@@ -110,6 +111,9 @@ fn serve_config(args: ServeArgs) -> anyhow::Result<ServeConfig> {
                 .unwrap_or(defaults.request_timeout),
         },
         admin_token: args.admin_token,
+        plugin_cache_dir: file
+            .plugin_cache_dir
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_PLUGIN_CACHE_DIR)),
     })
 }
 

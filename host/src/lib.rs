@@ -1,11 +1,12 @@
 //! wasmdesk: the core of a customer-support desk whose business rules are sandboxed
 //! WebAssembly components.
 //!
-//! Layers depend one way: `cli` / `server` → `http` → `plugins` + `store` → `domain`.
+//! Layers depend one way: `cli` / `server` → `http` → `rules` → `plugins` + `store` → `domain`.
 
 pub mod cli;
 pub mod domain;
 pub mod http;
 pub mod plugins;
+pub mod rules;
 pub mod server;
 pub mod store;

@@ -8,6 +8,8 @@ use serde::Deserialize;
 
 use crate::domain::token::TokenRole;
 use crate::http::{HttpLimits, app};
+use crate::plugins::RuntimeConfig;
+use crate::rules::Rules;
 use crate::store::Store;
 
 /// The embedded default: a SQLite file in the working directory.
@@ -33,6 +35,7 @@ pub struct FileConfig {
     pub log_format: Option<LogFormat>,
     pub max_body_bytes: Option<usize>,
     pub request_timeout_secs: Option<u64>,
+    pub plugin_cache_dir: Option<PathBuf>,
 }
 
 impl FileConfig {
@@ -64,7 +67,12 @@ pub struct ServeConfig {
     pub limits: HttpLimits,
     /// `WASMDESK_ADMIN_TOKEN`: the first admin token's secret, instead of a generated one.
     pub admin_token: Option<String>,
+    /// Where compiled plugins are kept across restarts.
+    pub plugin_cache_dir: PathBuf,
 }
+
+/// Compiled plugins are cached here unless configured otherwise.
+pub const DEFAULT_PLUGIN_CACHE_DIR: &str = "wasmdesk-cache";
 
 /// Starts tracing: `RUST_LOG` filters (default `info`), text or JSON lines on stderr.
 pub fn init_logging(format: LogFormat) {
@@ -87,6 +95,17 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("opening the database {}", redact(&config.database)))?;
     ensure_admin_token(&store, config.admin_token.as_deref()).await?;
+    let runtime_config = RuntimeConfig {
+        cache_dir: Some(config.plugin_cache_dir.clone()),
+        ..RuntimeConfig::default()
+    };
+    // Compiling is CPU work: off the async threads.
+    let rules = tokio::task::spawn_blocking(move || Rules::with_bundled(runtime_config))
+        .await
+        .context("loading the bundled plugins")??;
+    for conflict in rules.install_ingredients(&store).await? {
+        tracing::warn!(%conflict, "a plugin's field clashes with an existing one");
+    }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
@@ -95,7 +114,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         database = %redact(&config.database),
         "wasmdesk is serving"
     );
-    axum::serve(listener, app(store.clone(), config.limits))
+    axum::serve(listener, app(store.clone(), rules, config.limits))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving")?;

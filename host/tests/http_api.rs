@@ -47,8 +47,11 @@ impl Server {
             body_bytes: BODY_LIMIT,
             request_timeout: Duration::from_secs(10),
         };
+        let rules = common::bundled_rules();
         tokio::spawn(async move {
-            axum::serve(listener, app(store, limits)).await.unwrap();
+            axum::serve(listener, app(store, rules, limits))
+                .await
+                .unwrap();
         });
         Server {
             address,
@@ -1076,6 +1079,7 @@ const EXPECTED_ROUTES: &[&str] = &[
     "GET /api/v2/tickets/{id}/comments",
     "GET /api/v2/settings",
     "PUT /api/v2/settings",
+    "GET /api/v2/rule_runs",
     "GET /api/v2/tokens",
     "POST /api/v2/tokens",
     "DELETE /api/v2/tokens/{id}",

@@ -10,6 +10,7 @@ pub mod identity;
 pub mod organization;
 pub mod plugin;
 pub mod problems;
+pub mod rule_run;
 pub mod search;
 pub mod ticket;
 pub mod time;

@@ -9,6 +9,7 @@ mod fields;
 mod groups;
 mod operations;
 mod organizations;
+mod rule_runs;
 mod settings;
 mod tickets;
 mod tokens;
@@ -30,6 +31,7 @@ use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
+use crate::rules::Rules;
 use crate::store::Store;
 use error::ApiError;
 
@@ -37,6 +39,7 @@ use error::ApiError;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    pub rules: Rules,
     pub metrics: PrometheusHandle,
     pub openapi: Arc<utoipa::openapi::OpenApi>,
 }
@@ -92,6 +95,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(fields::routes())
         .merge(groups::routes())
         .merge(tickets::routes())
+        .merge(rule_runs::routes())
         .merge(settings::routes())
         .merge(tokens::routes())
 }
@@ -102,10 +106,11 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 /// The whole application: routes, limits, request ids, tracing, metrics, JSON errors.
-pub fn app(store: Store, limits: HttpLimits) -> Router {
+pub fn app(store: Store, rules: Rules, limits: HttpLimits) -> Router {
     let (router, openapi) = routes().split_for_parts();
     let state = AppState {
         store,
+        rules,
         metrics: operations::metrics_handle(),
         openapi: Arc::new(openapi),
     };

@@ -11,7 +11,7 @@ use super::AppState;
 use super::auth::Agent;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{Id, JsonBody, PageParams, QueryParams, RequestUrl, envelopes};
-use crate::domain::{Comment, Status, Ticket, TicketDraft};
+use crate::domain::{Actor, Comment, Status, Ticket, TicketDraft};
 use crate::store::TicketFilter;
 
 envelopes!(TicketEnvelope, TicketsPage, TicketBody { ticket / tickets: Ticket, draft: TicketDraft });
@@ -80,16 +80,20 @@ async fn list(
     Ok(Json(TicketsPage::new(listing, &url)))
 }
 
-/// Creates a ticket with its first comment (`comment.body` or `description`). Name the
+/// Creates a ticket with its first comment (`comment.body` or `description`); the triggers of
+/// the enabled plugins run and what they change is stored with it. Name the
 /// requester by `requester_id`, or by `requester: {email, name}` to find or create them.
 #[utoipa::path(post, path = "/api/v2/tickets", tag = "tickets", request_body = TicketBody,
     responses((status = 201, body = TicketEnvelope), (status = 422, body = ErrorBody)))]
 async fn create(
-    _: Agent,
+    Agent(token): Agent,
     State(state): State<AppState>,
     JsonBody(body): JsonBody<TicketBody>,
 ) -> ApiResult<(StatusCode, Json<TicketEnvelope>)> {
-    let ticket = state.store.create_ticket(body.ticket).await?;
+    let ticket = state
+        .rules
+        .create_ticket(&state.store, body.ticket, Actor::Integration(token.name))
+        .await?;
     Ok((StatusCode::CREATED, Json(TicketEnvelope { ticket })))
 }
 
@@ -109,12 +113,20 @@ async fn show(
 #[utoipa::path(put, path = "/api/v2/tickets/{id}", tag = "tickets", params(("id" = i64, Path)), request_body = TicketBody,
     responses((status = 200, body = TicketEnvelope), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update(
-    _: Agent,
+    Agent(token): Agent,
     State(state): State<AppState>,
     Id(id): Id,
     JsonBody(body): JsonBody<TicketBody>,
 ) -> ApiResult<Json<TicketEnvelope>> {
-    let ticket = state.store.update_ticket(id, body.ticket).await?;
+    let ticket = state
+        .rules
+        .update_ticket(
+            &state.store,
+            id,
+            body.ticket,
+            Actor::Integration(token.name),
+        )
+        .await?;
     Ok(Json(TicketEnvelope { ticket }))
 }
 

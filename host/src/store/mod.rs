@@ -6,6 +6,7 @@ mod groups;
 mod identity;
 mod organizations;
 mod rows;
+mod rule_runs;
 mod settings;
 mod tickets;
 mod tokens;
@@ -18,7 +19,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, AssertSqlSafe, Executor};
 
 pub use settings::Setting;
-pub use tickets::TicketFilter;
+pub use tickets::{TicketFilter, TicketWrite};
 pub use users::UserSearch;
 
 use crate::domain::Problems;

@@ -6,11 +6,14 @@
 
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
+use std::collections::BTreeMap;
+
+use super::fields::{tables, write_values};
 use super::rows::{Bind, bind_all, parse_column, tags_from_column, tags_to_column};
 use super::{Listing, Page, Store, StoreError, now_millis};
 use crate::domain::{
-    Channel, Comment, CommentDraft, CustomValues, Problems, Status, Ticket, TicketChanges,
-    TicketDraft, Timestamp,
+    Channel, Comment, CommentDraft, CustomValues, FieldScope, Problems, Status, Ticket,
+    TicketChanges, TicketDraft, Timestamp,
 };
 
 /// Which tickets a listing shows; every filter given must hold.
@@ -64,6 +67,23 @@ fn comment_from_row(row: &sqlx::any::AnyRow) -> Result<Comment, StoreError> {
         public: row.try_get::<i64, _>("public")? != 0,
         created_at: Timestamp(row.try_get("created_at")?),
     })
+}
+
+/// A ticket write with everything the trigger cycle decided, committed in one transaction.
+#[derive(Debug, Clone)]
+pub struct TicketWrite {
+    /// The ticket as it is to be stored (id 0 for a new one).
+    pub ticket: Ticket,
+    /// The comment the request brought.
+    pub comment: Option<CommentDraft>,
+    /// Internal notes added by triggers.
+    pub notes: Vec<String>,
+    /// Requester values set by triggers.
+    pub user_fields: Vec<(String, crate::domain::FieldValue)>,
+    /// Organization values set by triggers.
+    pub organization_fields: Vec<(String, crate::domain::FieldValue)>,
+    /// The audit rows.
+    pub runs: Vec<crate::domain::rule_run::NewRuleRun>,
 }
 
 /// Longest subject made from a description.
@@ -179,6 +199,77 @@ impl Store {
         }
         tx.commit().await?;
         self.ticket(id).await
+    }
+
+    /// Stores a ticket write (a new ticket when its id is 0) with its comment, the triggers'
+    /// notes and field values, and the audit rows, all in one transaction.
+    pub async fn save_ticket(&self, write: TicketWrite) -> Result<Ticket, StoreError> {
+        let user_fields = self.field_ids(FieldScope::User, &write.user_fields).await?;
+        let organization_fields = self
+            .field_ids(FieldScope::Organization, &write.organization_fields)
+            .await?;
+        let mut tx = self.pool.begin().await?;
+        let id = if write.ticket.id == 0 {
+            insert_ticket(&mut tx, &write.ticket).await?
+        } else {
+            update_ticket_row(&mut tx, &write.ticket).await?;
+            write.ticket.id
+        };
+        if let Some(comment) = &write.comment {
+            insert_comment(&mut tx, id, comment).await?;
+        }
+        for note in &write.notes {
+            let note = CommentDraft {
+                body: note.clone(),
+                public: false,
+                author_id: None,
+            };
+            insert_comment(&mut tx, id, &note).await?;
+        }
+        if !user_fields.is_empty() {
+            write_values(
+                &mut tx,
+                &tables(FieldScope::User),
+                write.ticket.requester_id,
+                &user_fields,
+            )
+            .await?;
+        }
+        if let (Some(organization), false) =
+            (write.ticket.organization_id, organization_fields.is_empty())
+        {
+            write_values(
+                &mut tx,
+                &tables(FieldScope::Organization),
+                organization,
+                &organization_fields,
+            )
+            .await?;
+        }
+        super::rule_runs::insert_runs(&mut tx, id, &write.runs).await?;
+        tx.commit().await?;
+        self.ticket(id).await
+    }
+
+    /// Values by field id for values by key (keys checked by the caller).
+    async fn field_ids(
+        &self,
+        scope: FieldScope,
+        values: &[(String, crate::domain::FieldValue)],
+    ) -> Result<BTreeMap<i64, Option<crate::domain::FieldValue>>, StoreError> {
+        if values.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let fields = self.fields(scope).await?;
+        Ok(values
+            .iter()
+            .filter_map(|(key, value)| {
+                fields
+                    .iter()
+                    .find(|field| &field.definition.key == key)
+                    .map(|field| (field.id, Some(value.clone())))
+            })
+            .collect())
     }
 
     /// The ticket a create draft describes (id 0), and its first comment.

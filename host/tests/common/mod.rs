@@ -64,3 +64,25 @@ async fn drop_stale_schemas(url: &str, prefix: &str) {
     }
     pool.close().await;
 }
+
+/// A trigger engine with the bundled plugins installed, enabled and default-configured. The
+/// runtime and the compiled plugins are shared by the whole test process (compiling is slow);
+/// each engine keeps its own enablement and failure counts.
+pub fn bundled_rules() -> wasmdesk_host::rules::Rules {
+    use std::sync::{Arc, OnceLock};
+    use wasmdesk_host::plugins::{CompiledPlugin, Runtime, RuntimeConfig, bundled};
+    static SHARED: OnceLock<(Arc<Runtime>, Vec<CompiledPlugin>)> = OnceLock::new();
+    let (runtime, plugins) = SHARED.get_or_init(|| {
+        let runtime = Arc::new(Runtime::new(RuntimeConfig::default()).unwrap());
+        let plugins = bundled()
+            .iter()
+            .map(|(_, bytes)| runtime.load(bytes).unwrap())
+            .collect();
+        (runtime, plugins)
+    });
+    let rules = wasmdesk_host::rules::Rules::new(runtime.clone());
+    for plugin in plugins {
+        rules.install(plugin.clone(), Vec::new());
+    }
+    rules
+}

@@ -1,0 +1,443 @@
+//! The trigger engine: on every ticket write, the installed plugins decide and the host
+//! applies, Zendesk's way. Triggers run in admin-set order; a trigger that fires (all its
+//! actions valid and applied) restarts the pass; each fires at most once per write; the cycle
+//! ends on a pass where nothing fires. A failing plugin counts as not matched and never fails
+//! the write; after [`Rules::failure_limit`] consecutive failures it is disabled.
+
+mod apply;
+mod snapshot;
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, RwLock};
+
+use tokio::sync::Semaphore;
+
+pub use apply::SideEffects;
+
+use crate::domain::rule_run::{NewRuleRun, RunOutcome};
+use crate::domain::{Actor, CommentDraft, EventKind, FieldScope, GroupDraft, Ticket, TicketDraft};
+use crate::plugins::{CompiledPlugin, Installation, Outcome, Runtime, RuntimeConfig, bundled};
+use crate::store::{Store, StoreError, TicketWrite};
+use apply::Applied;
+use snapshot::Names;
+
+/// One installed plugin as the engine runs it.
+pub struct InstalledPlugin {
+    pub compiled: CompiledPlugin,
+    pub installation: Arc<Installation>,
+    enabled: AtomicBool,
+    consecutive_failures: AtomicU32,
+}
+
+impl InstalledPlugin {
+    pub fn name(&self) -> &str {
+        &self.compiled.info().name
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.enabled.load(Ordering::Relaxed)
+    }
+}
+
+/// The engine: the runtime, the installed plugins in order, and a bound on concurrent
+/// evaluations (the runtime's pool slots). Cheap to clone.
+#[derive(Clone)]
+pub struct Rules {
+    runtime: Arc<Runtime>,
+    plugins: Arc<RwLock<Arc<Vec<Arc<InstalledPlugin>>>>>,
+    slots: Arc<Semaphore>,
+    failure_limit: u32,
+}
+
+/// What a write's trigger cycle decided: the ticket as the triggers left it, the other writes
+/// they asked for, and the audit rows.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub ticket: Ticket,
+    pub effects: SideEffects,
+    pub runs: Vec<NewRuleRun>,
+}
+
+impl Decision {
+    /// The store write: the decided ticket, the request's comment, the triggers' effects and
+    /// the audit rows, for one transaction.
+    pub fn into_write(self, comment: Option<CommentDraft>) -> TicketWrite {
+        TicketWrite {
+            ticket: self.ticket,
+            comment,
+            notes: self.effects.internal_notes,
+            user_fields: self.effects.user_fields,
+            organization_fields: self.effects.organization_fields,
+            runs: self.runs,
+        }
+    }
+}
+
+impl Rules {
+    /// Consecutive failures after which a plugin is disabled.
+    pub const DEFAULT_FAILURE_LIMIT: u32 = 5;
+
+    pub fn new(runtime: Arc<Runtime>) -> Rules {
+        let slots = runtime.limits().concurrent_instances as usize;
+        Rules {
+            runtime,
+            plugins: Arc::default(),
+            slots: Arc::new(Semaphore::new(slots.max(1))),
+            failure_limit: Rules::DEFAULT_FAILURE_LIMIT,
+        }
+    }
+
+    /// An engine with the bundled plugins installed and enabled, configured with their defaults.
+    pub fn with_bundled(config: RuntimeConfig) -> anyhow::Result<Rules> {
+        let rules = Rules::new(Arc::new(Runtime::new(config)?));
+        for (_, bytes) in bundled() {
+            let compiled = rules.runtime.load(bytes)?;
+            rules.install(compiled, Vec::new());
+        }
+        Ok(rules)
+    }
+
+    /// Adds a plugin after the installed ones, enabled.
+    pub fn install(&self, compiled: CompiledPlugin, config: Vec<(String, String)>) {
+        let installation = Installation::new(compiled.info(), config, Vec::new());
+        let plugin = Arc::new(InstalledPlugin {
+            compiled,
+            installation,
+            enabled: AtomicBool::new(true),
+            consecutive_failures: AtomicU32::new(0),
+        });
+        let mut plugins = self.plugins.write().expect("plugin list lock");
+        let mut next: Vec<_> = plugins.iter().cloned().collect();
+        next.push(plugin);
+        *plugins = Arc::new(next);
+    }
+
+    pub fn runtime(&self) -> &Arc<Runtime> {
+        &self.runtime
+    }
+
+    pub fn set_failure_limit(&mut self, limit: u32) {
+        self.failure_limit = limit.max(1);
+    }
+
+    /// The installed plugins, in order.
+    pub fn plugins(&self) -> Arc<Vec<Arc<InstalledPlugin>>> {
+        self.plugins.read().expect("plugin list lock").clone()
+    }
+
+    /// Creates the fields and groups the installed plugins declare, when missing; existing
+    /// dropdowns gain missing options. A field with the same key and another type is left alone
+    /// and reported.
+    pub async fn install_ingredients(&self, store: &Store) -> Result<Vec<String>, StoreError> {
+        let mut conflicts = Vec::new();
+        for plugin in self.plugins().iter() {
+            let info = plugin.compiled.info();
+            for (scope, specs) in [
+                (FieldScope::User, &info.user_fields),
+                (FieldScope::Organization, &info.organization_fields),
+            ] {
+                let existing = store.fields(scope).await?;
+                for spec in specs {
+                    match existing.iter().find(|f| f.definition.key == spec.key) {
+                        None => {
+                            let definition = crate::domain::FieldDefinition {
+                                key: spec.key.clone(),
+                                field_type: spec.field_type,
+                                title: spec.title.clone(),
+                                description: spec.description.clone(),
+                                active: true,
+                                position: 0,
+                                options: spec.options.clone(),
+                                regexp_for_validation: spec.pattern.clone(),
+                            };
+                            match store.create_field(scope, definition).await {
+                                Ok(_) | Err(StoreError::Conflict(_)) => {}
+                                Err(other) => return Err(other),
+                            }
+                        }
+                        Some(field) if field.definition.field_type != spec.field_type => {
+                            conflicts.push(format!(
+                                "{} {:?} is a {} field; plugin {} declares it as {}",
+                                scope.singular(),
+                                spec.key,
+                                field.definition.field_type,
+                                info.name,
+                                spec.field_type
+                            ));
+                        }
+                        Some(field) => {
+                            let mut options = field.definition.options.clone();
+                            let missing: Vec<_> = spec
+                                .options
+                                .iter()
+                                .filter(|o| !options.iter().any(|e| e.value == o.value))
+                                .cloned()
+                                .collect();
+                            if !missing.is_empty() {
+                                options.extend(missing);
+                                store
+                                    .update_field(
+                                        scope,
+                                        field.id,
+                                        crate::domain::field_definition::FieldPatch::options(
+                                            options,
+                                        ),
+                                    )
+                                    .await?;
+                            }
+                        }
+                    }
+                }
+            }
+            let mut groups: Vec<String> = info.groups.clone();
+            // A configured group (e.g. `group = Concierge`) is an ingredient too.
+            if let Some(group) = plugin.installation.config_value("group") {
+                groups.push(group.to_string());
+            }
+            for group in groups {
+                if store.group_by_name(&group).await?.is_none() {
+                    match store.create_group(GroupDraft::named(&group)).await {
+                        Ok(_) | Err(StoreError::Conflict(_)) => {}
+                        Err(other) => return Err(other),
+                    }
+                }
+            }
+        }
+        Ok(conflicts)
+    }
+
+    /// Creates a ticket: the draft is checked, the triggers decide, and the ticket, its first
+    /// comment, what the triggers changed and the audit rows are stored together.
+    pub async fn create_ticket(
+        &self,
+        store: &Store,
+        draft: TicketDraft,
+        actor: Actor,
+    ) -> Result<Ticket, StoreError> {
+        let (ticket, comment) = store.resolve_new_ticket(draft).await?;
+        let decision = self
+            .decide(store, EventKind::Created, ticket, None, actor)
+            .await?;
+        store.save_ticket(decision.into_write(Some(comment))).await
+    }
+
+    /// Updates a ticket the same way; the event carries what the request changed.
+    pub async fn update_ticket(
+        &self,
+        store: &Store,
+        id: i64,
+        draft: TicketDraft,
+        actor: Actor,
+    ) -> Result<Ticket, StoreError> {
+        let current = store.ticket(id).await?;
+        let (ticket, comment) = store.resolve_ticket_update(&current, draft).await?;
+        let decision = self
+            .decide(store, EventKind::Updated, ticket, Some(&current), actor)
+            .await?;
+        store.save_ticket(decision.into_write(comment)).await
+    }
+
+    /// Runs the trigger cycle for a write of `ticket` (`before` is the stored version for an
+    /// update). Never fails for a plugin's sake; only storage errors are errors.
+    pub async fn decide(
+        &self,
+        store: &Store,
+        kind: EventKind,
+        ticket: Ticket,
+        before: Option<&Ticket>,
+        actor: Actor,
+    ) -> Result<Decision, StoreError> {
+        let plugins = self.plugins();
+        let triggers: Vec<(Arc<InstalledPlugin>, String)> = plugins
+            .iter()
+            .filter(|plugin| plugin.enabled())
+            .flat_map(|plugin| {
+                plugin
+                    .compiled
+                    .info()
+                    .triggers
+                    .iter()
+                    .filter(|trigger| trigger.events.contains(&kind))
+                    .map(|trigger| (plugin.clone(), trigger.key.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        if triggers.is_empty() {
+            return Ok(Decision {
+                ticket,
+                effects: SideEffects::default(),
+                runs: Vec::new(),
+            });
+        }
+        let requester = store.user(ticket.requester_id).await?;
+        let organization = match ticket.organization_id {
+            Some(id) => Some(store.organization(id).await?),
+            None => None,
+        };
+        let names = self.names(store, &ticket).await?;
+        let before_event = match before {
+            Some(before) => Some(snapshot::event_ticket(
+                before,
+                &self.names(store, before).await?,
+            )),
+            None => None,
+        };
+        let mut current = Applied {
+            group_name: names.group,
+            assignee_email: names.assignee,
+            ticket,
+            effects: SideEffects::default(),
+        };
+        let requester_event = snapshot::event_user(&requester);
+        let organization_event = organization.as_ref().map(snapshot::event_organization);
+        let mut settled: HashSet<(String, String)> = HashSet::new();
+        let mut runs = Vec::new();
+        loop {
+            let mut fired = false;
+            for (plugin, trigger) in &triggers {
+                let key = (plugin.name().to_string(), trigger.clone());
+                if settled.contains(&key) || !plugin.enabled() {
+                    continue;
+                }
+                let ticket_event = snapshot::event_ticket(
+                    &current.ticket,
+                    &Names {
+                        group: current.group_name.clone(),
+                        assignee: current.assignee_email.clone(),
+                    },
+                );
+                let changes = before_event
+                    .as_ref()
+                    .map(|before| snapshot::changes(before, &ticket_event))
+                    .unwrap_or_default();
+                let event = snapshot::event(
+                    kind,
+                    ticket_event.clone(),
+                    requester_event.clone(),
+                    organization_event.clone(),
+                    changes,
+                    actor.clone(),
+                );
+                let evaluation = self.evaluate(plugin, trigger, event).await;
+                let mut run = NewRuleRun {
+                    plugin: plugin.name().to_string(),
+                    content_hash: plugin.compiled.content_hash().to_string(),
+                    trigger: trigger.clone(),
+                    outcome: RunOutcome::Fired,
+                    actions: Vec::new(),
+                    changes: Vec::new(),
+                    error: None,
+                    fuel_used: evaluation.fuel_used as i64,
+                    elapsed_us: evaluation.elapsed.as_micros() as i64,
+                };
+                match evaluation.outcome {
+                    Outcome::NotMatched => {
+                        plugin.consecutive_failures.store(0, Ordering::Relaxed);
+                    }
+                    Outcome::Failed(error) => {
+                        settled.insert(key);
+                        run.outcome = RunOutcome::Failed;
+                        run.error = Some(self.record_failure(plugin, &error.to_string()));
+                        runs.push(run);
+                    }
+                    Outcome::Matched(actions) => {
+                        plugin.consecutive_failures.store(0, Ordering::Relaxed);
+                        settled.insert(key);
+                        run.actions = actions.clone();
+                        match apply::apply(store, &current, &actions).await {
+                            Ok(next) => {
+                                let after = snapshot::event_ticket(
+                                    &next.ticket,
+                                    &Names {
+                                        group: next.group_name.clone(),
+                                        assignee: next.assignee_email.clone(),
+                                    },
+                                );
+                                run.changes = snapshot::changes(&ticket_event, &after);
+                                current = next;
+                                runs.push(run);
+                                fired = true;
+                                break;
+                            }
+                            Err(problems) => {
+                                run.outcome = RunOutcome::InvalidActions;
+                                run.error = Some(problems.join("; "));
+                                runs.push(run);
+                            }
+                        }
+                    }
+                }
+            }
+            if !fired {
+                break;
+            }
+        }
+        Ok(Decision {
+            ticket: current.ticket,
+            effects: current.effects,
+            runs,
+        })
+    }
+
+    /// Counts a failure; past the limit the plugin is disabled. Returns the audit's message.
+    fn record_failure(&self, plugin: &InstalledPlugin, error: &str) -> String {
+        let failures = plugin.consecutive_failures.fetch_add(1, Ordering::Relaxed) + 1;
+        metrics::counter!("wasmdesk_plugin_failures_total", "plugin" => plugin.name().to_string())
+            .increment(1);
+        if failures >= self.failure_limit && plugin.enabled.swap(false, Ordering::Relaxed) {
+            tracing::warn!(
+                plugin = plugin.name(),
+                failures,
+                "plugin disabled after consecutive failures"
+            );
+            return format!(
+                "{error}; the plugin is now disabled after {failures} consecutive failures"
+            );
+        }
+        error.to_string()
+    }
+
+    /// Runs one trigger on a blocking thread (plugins run synchronously), at most as many at
+    /// once as the runtime has instance slots.
+    async fn evaluate(
+        &self,
+        plugin: &Arc<InstalledPlugin>,
+        trigger: &str,
+        event: crate::domain::Event,
+    ) -> crate::plugins::Evaluation {
+        let _permit = self
+            .slots
+            .acquire()
+            .await
+            .expect("the semaphore is never closed");
+        let runtime = self.runtime.clone();
+        let plugin = plugin.clone();
+        let trigger = trigger.to_string();
+        tokio::task::spawn_blocking(move || {
+            runtime.evaluate(&plugin.compiled, &plugin.installation, &trigger, &event)
+        })
+        .await
+        .unwrap_or_else(|error| crate::plugins::Evaluation {
+            outcome: Outcome::Failed(crate::plugins::PluginError::Unavailable {
+                reason: format!("the evaluation thread failed: {error}"),
+            }),
+            logs: Vec::new(),
+            logs_dropped_bytes: 0,
+            fuel_used: 0,
+            elapsed: std::time::Duration::ZERO,
+        })
+    }
+
+    async fn names(&self, store: &Store, ticket: &Ticket) -> Result<Names, StoreError> {
+        let group = match ticket.group_id {
+            Some(id) => Some(store.group(id).await?.name),
+            None => None,
+        };
+        let assignee = match ticket.assignee_id {
+            Some(id) => store.user(id).await?.email,
+            None => None,
+        };
+        Ok(Names { group, assignee })
+    }
+}
