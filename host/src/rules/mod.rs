@@ -1,8 +1,9 @@
 //! The trigger engine: on every ticket write, the installed plugins decide and the host
 //! applies, Zendesk's way. Triggers run in admin-set order; a trigger that fires (all its
 //! actions valid and applied) restarts the pass; each fires at most once per write; the cycle
-//! ends on a pass where nothing fires. A failing plugin counts as not matched and never fails
-//! the write; after [`Rules::failure_limit`] consecutive failures it is disabled.
+//! ends on a pass where nothing fires. A failing trigger counts as not matched and never fails
+//! the write; a plugin that fails on [`Rules::DEFAULT_FAILURE_LIMIT`] (configurable)
+//! consecutive ticket writes is disabled, and the audit says why.
 
 mod apply;
 mod snapshot;
@@ -27,7 +28,8 @@ pub struct InstalledPlugin {
     pub compiled: CompiledPlugin,
     pub installation: Arc<Installation>,
     enabled: AtomicBool,
-    consecutive_failures: AtomicU32,
+    /// Ticket writes in a row on which one of its triggers failed.
+    failing_writes: AtomicU32,
 }
 
 impl InstalledPlugin {
@@ -75,7 +77,7 @@ impl Decision {
 }
 
 impl Rules {
-    /// Consecutive failures after which a plugin is disabled.
+    /// Consecutive failing ticket writes after which a plugin is disabled.
     pub const DEFAULT_FAILURE_LIMIT: u32 = 5;
 
     pub fn new(runtime: Arc<Runtime>) -> Rules {
@@ -105,7 +107,7 @@ impl Rules {
             compiled,
             installation,
             enabled: AtomicBool::new(true),
-            consecutive_failures: AtomicU32::new(0),
+            failing_writes: AtomicU32::new(0),
         });
         let mut plugins = self.plugins.write().expect("plugin list lock");
         let mut next: Vec<_> = plugins.iter().cloned().collect();
@@ -293,6 +295,7 @@ impl Rules {
         let organization_event = organization.as_ref().map(snapshot::event_organization);
         let mut settled: HashSet<(String, String)> = HashSet::new();
         let mut runs = Vec::new();
+        let mut failed_plugins: HashSet<String> = HashSet::new();
         loop {
             let mut fired = false;
             for (plugin, trigger) in &triggers {
@@ -332,17 +335,17 @@ impl Rules {
                     elapsed_us: evaluation.elapsed.as_micros() as i64,
                 };
                 match evaluation.outcome {
-                    Outcome::NotMatched => {
-                        plugin.consecutive_failures.store(0, Ordering::Relaxed);
-                    }
+                    Outcome::NotMatched => {}
                     Outcome::Failed(error) => {
                         settled.insert(key);
+                        failed_plugins.insert(plugin.name().to_string());
+                        metrics::counter!("wasmdesk_plugin_failures_total", "plugin" => plugin.name().to_string())
+                            .increment(1);
                         run.outcome = RunOutcome::Failed;
-                        run.error = Some(self.record_failure(plugin, &error.to_string()));
+                        run.error = Some(error.to_string());
                         runs.push(run);
                     }
                     Outcome::Matched(actions) => {
-                        plugin.consecutive_failures.store(0, Ordering::Relaxed);
                         settled.insert(key);
                         run.actions = actions.clone();
                         match apply::apply(store, &current, &actions).await {
@@ -373,6 +376,7 @@ impl Rules {
                 break;
             }
         }
+        self.count_failing_writes(&triggers, &failed_plugins, &mut runs);
         Ok(Decision {
             ticket: current.ticket,
             effects: current.effects,
@@ -380,22 +384,43 @@ impl Rules {
         })
     }
 
-    /// Counts a failure; past the limit the plugin is disabled. Returns the audit's message.
-    fn record_failure(&self, plugin: &InstalledPlugin, error: &str) -> String {
-        let failures = plugin.consecutive_failures.fetch_add(1, Ordering::Relaxed) + 1;
-        metrics::counter!("wasmdesk_plugin_failures_total", "plugin" => plugin.name().to_string())
-            .increment(1);
-        if failures >= self.failure_limit && plugin.enabled.swap(false, Ordering::Relaxed) {
-            tracing::warn!(
-                plugin = plugin.name(),
-                failures,
-                "plugin disabled after consecutive failures"
-            );
-            return format!(
-                "{error}; the plugin is now disabled after {failures} consecutive failures"
-            );
+    /// Updates each evaluated plugin's run of failing writes; one that reaches the limit is
+    /// disabled, and its last failure's audit row says so.
+    fn count_failing_writes(
+        &self,
+        triggers: &[(Arc<InstalledPlugin>, String)],
+        failed: &HashSet<String>,
+        runs: &mut [NewRuleRun],
+    ) {
+        let mut seen = HashSet::new();
+        for (plugin, _) in triggers {
+            if !seen.insert(plugin.name()) {
+                continue;
+            }
+            if !failed.contains(plugin.name()) {
+                plugin.failing_writes.store(0, Ordering::Relaxed);
+                continue;
+            }
+            let writes = plugin.failing_writes.fetch_add(1, Ordering::Relaxed) + 1;
+            if writes >= self.failure_limit && plugin.enabled.swap(false, Ordering::Relaxed) {
+                tracing::warn!(
+                    plugin = plugin.name(),
+                    writes,
+                    "plugin disabled: it kept failing"
+                );
+                metrics::counter!("wasmdesk_plugins_disabled_total").increment(1);
+                if let Some(run) = runs
+                    .iter_mut()
+                    .rev()
+                    .find(|run| run.plugin == plugin.name() && run.outcome == RunOutcome::Failed)
+                {
+                    let error = run.error.take().unwrap_or_default();
+                    run.error = Some(format!(
+                        "{error}; the plugin is now disabled: it failed on {writes} ticket writes in a row"
+                    ));
+                }
+            }
         }
-        error.to_string()
     }
 
     /// Runs one trigger on a blocking thread (plugins run synchronously), at most as many at

@@ -13,6 +13,11 @@ pub fn hostile_wasm() -> Vec<u8> {
     std::fs::read(env!("HOSTILE_PLUGIN_WASM")).expect("the hostile fixture was built")
 }
 
+/// The fixture plugin whose triggers enable each other (and a ping-pong pair).
+pub fn cycle_wasm() -> Vec<u8> {
+    std::fs::read(env!("CYCLE_PLUGIN_WASM")).expect("the cycle fixture was built")
+}
+
 /// A valid component of an unrelated world.
 pub fn other_world_wasm() -> Vec<u8> {
     std::fs::read(env!("OTHER_WORLD_WASM")).expect("the other-world fixture was built")

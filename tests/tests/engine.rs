@@ -1,0 +1,162 @@
+//! The trigger engine with real components: Zendesk's cycle semantics, and hostile plugins that
+//! never cost a ticket. On SQLite, and on PostgreSQL when `WASMDESK_TEST_DATABASE_URL` is set.
+
+mod support;
+
+use std::sync::Arc;
+
+use serde_json::json;
+use wasmdesk_host::domain::rule_run::RunOutcome;
+use wasmdesk_host::domain::{Actor, TicketDraft};
+use wasmdesk_host::plugins::{Runtime, RuntimeConfig};
+use wasmdesk_host::rules::Rules;
+use wasmdesk_host::store::Store;
+
+/// Stores to run on: a SQLite file, and a fresh PostgreSQL schema when configured.
+async fn stores(test: &str) -> Vec<(Store, tempfile::TempDir)> {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("desk.db").display());
+    let mut stores = vec![(Store::connect(&url).await.unwrap(), dir)];
+    if let Ok(url) = std::env::var("WASMDESK_TEST_DATABASE_URL") {
+        let schema = format!("e_{test}_{}", std::process::id());
+        let store = Store::connect_in_schema(&url, &schema)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("WASMDESK_TEST_DATABASE_URL={url} is set but unusable: {e}")
+            });
+        stores.push((store, tempfile::tempdir().unwrap()));
+    }
+    stores
+}
+
+fn draft(email: &str) -> TicketDraft {
+    serde_json::from_value(json!({"description": "Help", "requester": {"email": email}})).unwrap()
+}
+
+fn engine(components: &[Vec<u8>]) -> Rules {
+    let runtime = Arc::new(Runtime::new(RuntimeConfig::default()).unwrap());
+    let rules = Rules::new(runtime.clone());
+    for bytes in components {
+        rules.install(runtime.load(bytes).unwrap(), Vec::new());
+    }
+    rules
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn triggers_enabled_by_others_fire_in_the_same_write_and_none_fires_twice() {
+    let rules = engine(&[support::cycle_wasm()]);
+    for (store, _dir) in stores("cycle").await {
+        let ticket = rules
+            .create_ticket(&store, draft("a@example.org"), Actor::System)
+            .await
+            .unwrap();
+        // second waits for first; ping and pong would undo each other forever.
+        assert_eq!(ticket.tags, ["first", "second", "pong"]);
+        let runs = store.rule_runs(ticket.id).await.unwrap();
+        let fired: Vec<&str> = runs.iter().map(|run| run.trigger.as_str()).collect();
+        assert_eq!(fired, ["first", "second", "ping", "pong"]);
+        assert!(runs.iter().all(|run| run.outcome == RunOutcome::Fired));
+
+        // An update runs the cycle again, afresh: every trigger may fire once more.
+        let draft: TicketDraft = serde_json::from_value(json!({"status": "open"})).unwrap();
+        let updated = rules
+            .update_ticket(&store, ticket.id, draft, Actor::System)
+            .await
+            .unwrap();
+        assert_eq!(updated.tags, ["first", "second", "pong"]);
+        let runs = store.rule_runs(ticket.id).await.unwrap();
+        let fired: Vec<&str> = runs[4..].iter().map(|run| run.trigger.as_str()).collect();
+        assert_eq!(fired, ["second", "first", "ping", "pong"]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_plugin_never_costs_a_ticket_and_is_disabled_when_it_keeps_failing() {
+    for (store, _dir) in stores("hostile").await {
+        // A fresh engine per database: enablement and failure counts are the engine's.
+        let mut rules = engine(&[
+            support::hostile_wasm(),
+            support::bundled("retail-vip").to_vec(),
+        ]);
+        rules.set_failure_limit(2);
+        hostile_plugin_run(&rules, &store).await;
+    }
+}
+
+async fn hostile_plugin_run(rules: &Rules, store: &Store) {
+    for (write, email) in ["one@example.org", "two@example.org", "three@example.org"]
+        .iter()
+        .enumerate()
+    {
+        let ticket = rules
+            .create_ticket(store, draft(email), Actor::System)
+            .await
+            .expect("the write succeeds whatever the plugin does");
+        let runs = store.rule_runs(ticket.id).await.unwrap();
+        if write < 2 {
+            let failed: Vec<&str> = runs
+                .iter()
+                .filter(|run| run.outcome == RunOutcome::Failed)
+                .map(|run| run.trigger.as_str())
+                .collect();
+            assert_eq!(
+                failed,
+                [
+                    "infinite-loop",
+                    "memory-grower",
+                    "deep-recursion",
+                    "huge-result",
+                    "panic",
+                    "http-get"
+                ],
+                "{runs:#?}"
+            );
+            let errors: Vec<&str> = runs.iter().filter_map(|run| run.error.as_deref()).collect();
+            assert!(
+                errors[0].contains("fuel") || errors[0].contains("deadline"),
+                "{errors:?}"
+            );
+            assert!(
+                errors[4].contains("boom from the hostile plugin"),
+                "{errors:?}"
+            );
+            // The well-behaved triggers still fired, in the same write.
+            assert!(
+                ticket.tags.contains(&"well-behaved".to_string()),
+                "{:?}",
+                ticket.tags
+            );
+            let last = runs
+                .iter()
+                .rev()
+                .find(|run| run.outcome == RunOutcome::Failed)
+                .unwrap();
+            assert_eq!(
+                last.error.as_deref().unwrap().contains("now disabled"),
+                write == 1,
+                "disabled on the second failing write: {last:?}"
+            );
+        } else {
+            assert!(
+                runs.is_empty(),
+                "a disabled plugin no longer runs: {runs:#?}"
+            );
+            assert!(ticket.tags.is_empty());
+        }
+    }
+    let hostile = rules
+        .plugins()
+        .iter()
+        .find(|p| p.name() == "hostile")
+        .unwrap()
+        .clone();
+    assert!(!hostile.enabled());
+    assert!(
+        rules
+            .plugins()
+            .iter()
+            .find(|p| p.name() == "retail-vip")
+            .unwrap()
+            .enabled()
+    );
+}
