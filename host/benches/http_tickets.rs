@@ -1,6 +1,8 @@
 //! Ticket creation over HTTP by a concurrent client: requests per second and latency
 //! percentiles at 16 and 64 connections, on SQLite (always) and PostgreSQL (when
-//! `WASMDESK_BENCH_DATABASE_URL` is set). Server and client share this process and machine.
+//! `WASMDESK_BENCH_DATABASE_URL` is set), with every plugin disabled and with the bundled
+//! plugins enabled (the requester is a platinum customer, so retail-vip fires on every ticket).
+//! Server and client share this process and machine.
 //!
 //! `cargo bench -p wasmdesk-host --bench http_tickets`
 
@@ -9,6 +11,8 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use wasmdesk_host::domain::token::TokenRole;
 use wasmdesk_host::http::{HttpLimits, app};
+use wasmdesk_host::plugins::RuntimeConfig;
+use wasmdesk_host::rules::Rules;
 use wasmdesk_host::store::Store;
 
 const REQUESTS: usize = 4_000;
@@ -67,20 +71,24 @@ async fn run(base: &str, token: &str, requester: i64, connections: usize) -> Fig
     }
 }
 
-async fn bench(store: Store, label: &str) {
+async fn bench(store: Store, rules: Rules, label: &str) {
     let (_, token) = store
         .create_token("bench", TokenRole::Agent, None)
         .await
         .unwrap();
     let requester = store
-        .find_or_create_customer("bench@example.org", Some("Bench"))
+        .create_user(
+            serde_json::from_value(json!({"name": "Bench", "email": format!("{}@example.org", label.replace([' ', ','], "-")),
+                "user_fields": {"service_level": "platinum"}}))
+            .unwrap(),
+        )
         .await
         .unwrap()
         .id;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let server = tokio::spawn(async move {
-        axum::serve(listener, app(store, HttpLimits::default()))
+        axum::serve(listener, app(store, rules, HttpLimits::default()))
             .await
             .unwrap()
     });
@@ -88,7 +96,7 @@ async fn bench(store: Store, label: &str) {
     for connections in [16, 64] {
         let figures = run(&base, &token, requester, connections).await;
         println!(
-            "{label:8} {connections:2} connections: {:7.0} tickets/s  p50 {:6.2} ms  p99 {:6.2} ms",
+            "{label:24} {connections:2} connections: {:7.0} tickets/s  p50 {:6.2} ms  p99 {:6.2} ms",
             figures.per_second,
             figures.p50.as_secs_f64() * 1e3,
             figures.p99.as_secs_f64() * 1e3
@@ -105,14 +113,21 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    let plugins = Rules::with_bundled(RuntimeConfig::default()).unwrap();
+    let no_plugins = Rules::new(plugins.runtime().clone());
     runtime.block_on(async {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-        bench(Store::connect(&url).await.unwrap(), "sqlite").await;
+        let store = Store::connect(&url).await.unwrap();
+        plugins.install_ingredients(&store).await.unwrap();
+        bench(store.clone(), no_plugins.clone(), "sqlite, no plugins").await;
+        bench(store, plugins.clone(), "sqlite, bundled plugins").await;
         if let Ok(url) = std::env::var("WASMDESK_BENCH_DATABASE_URL") {
             let schema = format!("bench_http_{}", std::process::id());
             let store = Store::connect_in_schema(&url, &schema).await.unwrap();
-            bench(store, "postgres").await;
+            plugins.install_ingredients(&store).await.unwrap();
+            bench(store.clone(), no_plugins, "postgres, no plugins").await;
+            bench(store, plugins, "postgres, bundled plugins").await;
             let pool = sqlx::PgPool::connect(&url).await.unwrap();
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "DROP SCHEMA \"{schema}\" CASCADE"
