@@ -133,14 +133,7 @@ impl Store {
                                 .execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY;")
                                 .await?;
                         }
-                        // sqlx prepares every statement; after five runs PostgreSQL may switch
-                        // to a generic plan that ignores the values, and for searches (`field >
-                        // N`, `IN (…) LIMIT`) that plan scans whole tables (measured: 31-50 ms
-                        // instead of 2-3 ms on 100,000 customers). Planning each run costs far less.
                         Backend::Postgres => {
-                            connection
-                                .execute("SET plan_cache_mode = force_custom_plan")
-                                .await?;
                             if let Some(search_path) = search_path {
                                 connection.execute(AssertSqlSafe(search_path)).await?;
                             }
