@@ -6,12 +6,14 @@
 //!
 //! `cargo bench -p wasmdesk-host --bench http_tickets`
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 use wasmdesk_host::domain::token::TokenRole;
 use wasmdesk_host::http::{HttpLimits, app};
-use wasmdesk_host::plugins::RuntimeConfig;
+use wasmdesk_host::domain::PluginPatch;
+use wasmdesk_host::plugins::{Runtime, RuntimeConfig};
 use wasmdesk_host::rules::Rules;
 use wasmdesk_host::store::Store;
 
@@ -105,6 +107,27 @@ async fn bench(store: Store, rules: Rules, label: &str) {
     server.abort();
 }
 
+/// The same desk with every plugin disabled, then with the bundled plugins enabled.
+async fn compare(store: Store, runtime: Arc<Runtime>, backend: &str) {
+    let rules = Rules::open(&store, runtime).await.unwrap();
+    let switch = |enabled: bool| {
+        let (rules, store) = (rules.clone(), store.clone());
+        async move {
+            for plugin in rules.plugins() {
+                let patch = PluginPatch {
+                    enabled: Some(enabled),
+                    ..PluginPatch::default()
+                };
+                rules.update_plugin(&store, plugin.id, patch).await.unwrap();
+            }
+        }
+    };
+    switch(false).await;
+    bench(store.clone(), rules.clone(), &format!("{backend}, plugins disabled")).await;
+    switch(true).await;
+    bench(store, rules, &format!("{backend}, bundled plugins")).await;
+}
+
 fn main() {
     if std::env::args().any(|arg| arg == "--list") {
         return; // `cargo test --benches` lists benchmarks; this one only runs under `cargo bench`.
@@ -113,21 +136,16 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let plugins = Rules::with_bundled(RuntimeConfig::default()).unwrap();
-    let no_plugins = Rules::new(plugins.runtime().clone());
+    let plugin_runtime = Arc::new(Runtime::new(RuntimeConfig::default()).unwrap());
     runtime.block_on(async {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("bench.db").display());
         let store = Store::connect(&url).await.unwrap();
-        plugins.install_ingredients(&store).await.unwrap();
-        bench(store.clone(), no_plugins.clone(), "sqlite, no plugins").await;
-        bench(store, plugins.clone(), "sqlite, bundled plugins").await;
+        compare(store, plugin_runtime.clone(), "sqlite").await;
         if let Ok(url) = std::env::var("WASMDESK_BENCH_DATABASE_URL") {
             let schema = format!("bench_http_{}", std::process::id());
             let store = Store::connect_in_schema(&url, &schema).await.unwrap();
-            plugins.install_ingredients(&store).await.unwrap();
-            bench(store.clone(), no_plugins, "postgres, no plugins").await;
-            bench(store, plugins, "postgres, bundled plugins").await;
+            compare(store, plugin_runtime, "postgres").await;
             let pool = sqlx::PgPool::connect(&url).await.unwrap();
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "DROP SCHEMA \"{schema}\" CASCADE"

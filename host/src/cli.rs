@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -9,7 +10,8 @@ use clap::{Parser, Subcommand};
 use serde::Serialize;
 
 use crate::domain::token::TokenRole;
-use crate::domain::{Action, Event, PluginInfo};
+use crate::domain::{Action, Event, EventKind, PluginInfo};
+use crate::rules::{InstalledPlugin, Rules};
 use crate::http::HttpLimits;
 use crate::plugins::{
     CompiledPlugin, Evaluation, Installation, LogLine, Origin, Outcome, PluginError, Runtime,
@@ -132,13 +134,22 @@ pub enum PluginCommand {
         /// bundled plugin (e.g. retail-vip).
         plugin: String,
     },
-    /// Run every trigger of a plugin on an event and print what each would do, as JSON.
+    /// Run every trigger of a plugin on an event, or dry-run it on a stored ticket, and print
+    /// what each trigger would do, as JSON. Writes nothing.
     Run {
-        /// A component file or the name of a bundled plugin.
+        /// A component file, the name of a bundled plugin, or (with --ticket) the name of a
+        /// plugin installed in the database (run with its stored configuration and grants).
         plugin: String,
         /// The event, as JSON (see "Event JSON" in the README).
+        #[arg(long, required_unless_present = "ticket", conflicts_with = "ticket")]
+        event: Option<PathBuf>,
+        /// A stored ticket to dry-run the plugin on, as if it had just arrived: the trigger
+        /// cycle runs against the database's records and reports what it would change.
         #[arg(long)]
-        event: PathBuf,
+        ticket: Option<i64>,
+        /// The database holding --ticket (default: sqlite://wasmdesk.db).
+        #[arg(long, env = "WASMDESK_DATABASE_URL")]
+        database: Option<String>,
         /// A configuration value, `key=value`; repeat for more.
         #[arg(long = "config", value_name = "KEY=VALUE", value_parser = parse_key_value)]
         config: Vec<(String, String)>,
@@ -188,10 +199,43 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Plugin(PluginCommand::Run {
             plugin,
-            event,
+            event: None,
+            ticket: Some(ticket),
+            database,
             config,
             allow_hosts,
         }) => {
+            let database = database.unwrap_or_else(|| DEFAULT_DATABASE.to_string());
+            let report = tokio_runtime()?.block_on(async {
+                let store = Store::connect(&database).await?;
+                let runtime = Arc::new(Runtime::new(RuntimeConfig::default())?);
+                let rules = Rules::load(&store, runtime.clone()).await?;
+                let installed = rules.plugins().into_iter().find(|p| p.name() == plugin);
+                let plugin = match installed {
+                    Some(installed) if !Path::new(&plugin).exists() => installed,
+                    _ => {
+                        let compiled = load(&runtime, &plugin)?;
+                        let installation = Installation::new(compiled.info(), config, allow_hosts);
+                        Arc::new(InstalledPlugin::new(0, compiled, installation, true))
+                    }
+                };
+                let report = rules
+                    .dry_run_ticket(&store, &plugin, ticket, EventKind::Created)
+                    .await
+                    .with_context(|| format!("dry-running on ticket {ticket}"))?;
+                store.close().await;
+                anyhow::Ok(report)
+            })?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        }
+        Command::Plugin(PluginCommand::Run {
+            plugin,
+            event,
+            config,
+            allow_hosts,
+            ..
+        }) => {
+            let event = event.context("give --event FILE or --ticket ID")?;
             let runtime = Runtime::new(RuntimeConfig::default())?;
             let plugin = load(&runtime, &plugin)?;
             let text = std::fs::read_to_string(&event)

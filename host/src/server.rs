@@ -2,13 +2,14 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
 use serde::Deserialize;
 
 use crate::domain::token::TokenRole;
 use crate::http::{HttpLimits, app};
-use crate::plugins::RuntimeConfig;
+use crate::plugins::{Runtime, RuntimeConfig};
 use crate::rules::Rules;
 use crate::store::Store;
 
@@ -99,13 +100,10 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         cache_dir: Some(config.plugin_cache_dir.clone()),
         ..RuntimeConfig::default()
     };
-    // Compiling is CPU work: off the async threads.
-    let rules = tokio::task::spawn_blocking(move || Rules::with_bundled(runtime_config))
+    let runtime = Arc::new(Runtime::new(runtime_config)?);
+    let rules = Rules::open(&store, runtime)
         .await
-        .context("loading the bundled plugins")??;
-    for conflict in rules.install_ingredients(&store).await? {
-        tracing::warn!(%conflict, "a plugin's field clashes with an existing one");
-    }
+        .context("loading the installed plugins")?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;

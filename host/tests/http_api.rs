@@ -47,7 +47,7 @@ impl Server {
             body_bytes: BODY_LIMIT,
             request_timeout: Duration::from_secs(10),
         };
-        let rules = common::bundled_rules();
+        let rules = common::no_rules();
         tokio::spawn(async move {
             axum::serve(listener, app(store, rules, limits))
                 .await
@@ -1080,6 +1080,18 @@ const EXPECTED_ROUTES: &[&str] = &[
     "GET /api/v2/settings",
     "PUT /api/v2/settings",
     "GET /api/v2/rule_runs",
+    "GET /api/v2/plugins",
+    "POST /api/v2/plugins",
+    "GET /api/v2/plugins/{id}",
+    "PUT /api/v2/plugins/{id}",
+    "DELETE /api/v2/plugins/{id}",
+    "PUT /api/v2/plugins/{id}/config",
+    "PUT /api/v2/plugins/{id}/granted_hosts",
+    "PUT /api/v2/plugins/{id}/triggers/{key}",
+    "POST /api/v2/plugins/{id}/dry_run",
+    "POST /api/v2/plugins/{id}/replay",
+    "GET /api/v2/triggers",
+    "PUT /api/v2/triggers/reorder",
     "GET /api/v2/tokens",
     "POST /api/v2/tokens",
     "DELETE /api/v2/tokens/{id}",

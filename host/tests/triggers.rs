@@ -81,8 +81,7 @@ async fn desks(test: &str) -> Vec<Desk> {
             .create_token("t", TokenRole::Admin, None)
             .await
             .unwrap();
-        let rules = common::bundled_rules();
-        assert!(rules.install_ingredients(&store).await.unwrap().is_empty());
+        let rules = common::bundled_rules(&store).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let limits = HttpLimits {

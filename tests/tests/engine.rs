@@ -3,7 +3,7 @@
 
 mod support;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::json;
 use wasmdesk_host::domain::rule_run::RunOutcome;
@@ -33,19 +33,30 @@ fn draft(email: &str) -> TicketDraft {
     serde_json::from_value(json!({"description": "Help", "requester": {"email": email}})).unwrap()
 }
 
-fn engine(components: &[Vec<u8>]) -> Rules {
-    let runtime = Arc::new(Runtime::new(RuntimeConfig::default()).unwrap());
-    let rules = Rules::new(runtime.clone());
+/// One runtime for the process: compiling is the slow part.
+fn runtime() -> Arc<Runtime> {
+    static SHARED: OnceLock<Arc<Runtime>> = OnceLock::new();
+    SHARED
+        .get_or_init(|| Arc::new(Runtime::new(RuntimeConfig::default()).unwrap()))
+        .clone()
+}
+
+/// An engine for `store` with `components` uploaded, in order, the way the API installs them.
+async fn engine(store: &Store, components: &[Vec<u8>]) -> Rules {
+    let rules = Rules::new(runtime());
     for bytes in components {
-        rules.install(runtime.load(bytes).unwrap(), Vec::new());
+        rules
+            .install_component(store, bytes.clone())
+            .await
+            .unwrap();
     }
     rules
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn triggers_enabled_by_others_fire_in_the_same_write_and_none_fires_twice() {
-    let rules = engine(&[support::cycle_wasm()]);
     for (store, _dir) in stores("cycle").await {
+        let rules = engine(&store, &[support::cycle_wasm()]).await;
         let ticket = rules
             .create_ticket(&store, draft("a@example.org"), Actor::System)
             .await
@@ -73,13 +84,37 @@ async fn triggers_enabled_by_others_fire_in_the_same_write_and_none_fires_twice(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hostile_plugin_never_costs_a_ticket_and_is_disabled_when_it_keeps_failing() {
     for (store, _dir) in stores("hostile").await {
-        // A fresh engine per database: enablement and failure counts are the engine's.
-        let mut rules = engine(&[
-            support::hostile_wasm(),
-            support::bundled("retail-vip").to_vec(),
-        ]);
+        let mut rules = engine(
+            &store,
+            &[
+                support::hostile_wasm(),
+                support::bundled("retail-vip").to_vec(),
+            ],
+        )
+        .await;
         rules.set_failure_limit(2);
         hostile_plugin_run(&rules, &store).await;
+        // The verdict is stored: it holds across a restart, and the admin sees why.
+        let restarted = Rules::load(&store, runtime()).await.unwrap();
+        let hostile = restarted
+            .plugins()
+            .into_iter()
+            .find(|p| p.name() == "hostile")
+            .unwrap();
+        assert!(!hostile.enabled());
+        let record = store.plugin(hostile.id).await.unwrap();
+        assert!(!record.enabled);
+        assert_eq!(
+            record.disabled_reason.as_deref(),
+            Some("it failed on 2 ticket writes in a row")
+        );
+        // A new upload of the same plugin is new code: it runs again.
+        restarted
+            .install_component(&store, support::hostile_wasm())
+            .await
+            .unwrap();
+        let record = store.plugin(hostile.id).await.unwrap();
+        assert!(record.enabled && record.disabled_reason.is_none());
     }
 }
 

@@ -7,6 +7,7 @@ pub mod event;
 pub mod field_definition;
 pub mod fields;
 pub mod identity;
+pub mod installation;
 pub mod organization;
 pub mod plugin;
 pub mod problems;
@@ -24,6 +25,7 @@ pub use fields::{CustomValues, FieldOption, FieldSpec, FieldType, FieldValue};
 pub use organization::{
     Group, GroupDraft, GroupMembership, Organization, OrganizationChanges, OrganizationDraft,
 };
+pub use installation::{NewPlugin, PluginPatch, PluginRecord, TriggerRef, TriggerSetting};
 pub use plugin::{ConfigKey, PluginInfo, TriggerInfo};
 pub use problems::Problems;
 pub use ticket::{

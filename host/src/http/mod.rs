@@ -9,6 +9,7 @@ mod fields;
 mod groups;
 mod operations;
 mod organizations;
+mod plugins;
 mod rule_runs;
 mod settings;
 mod tickets;
@@ -96,6 +97,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(groups::routes())
         .merge(tickets::routes())
         .merge(rule_runs::routes())
+        .merge(plugins::routes())
         .merge(settings::routes())
         .merge(tokens::routes())
 }

@@ -6,6 +6,9 @@
 //! consecutive ticket writes is disabled, and the audit says why.
 
 mod apply;
+mod catalog;
+mod dry_run;
+mod ingredients;
 mod snapshot;
 
 use std::collections::HashSet;
@@ -15,16 +18,20 @@ use std::sync::{Arc, RwLock};
 use tokio::sync::Semaphore;
 
 pub use apply::SideEffects;
+pub use catalog::PluginAdminError;
+pub use dry_run::{DryRun, EventDryRun, ReplayedTicket};
 
 use crate::domain::rule_run::{NewRuleRun, RunOutcome};
-use crate::domain::{Actor, CommentDraft, EventKind, FieldScope, GroupDraft, Ticket, TicketDraft};
-use crate::plugins::{CompiledPlugin, Installation, Outcome, Runtime, RuntimeConfig, bundled};
+use crate::domain::{Actor, CommentDraft, EventKind, Ticket, TicketDraft};
+use crate::plugins::{CompiledPlugin, Installation, Outcome, Runtime};
 use crate::store::{Store, StoreError, TicketWrite};
 use apply::Applied;
 use snapshot::Names;
 
 /// One installed plugin as the engine runs it.
 pub struct InstalledPlugin {
+    /// Its id in the store (0 for a component run straight from a file).
+    pub id: i64,
     pub compiled: CompiledPlugin,
     pub installation: Arc<Installation>,
     enabled: AtomicBool,
@@ -33,6 +40,16 @@ pub struct InstalledPlugin {
 }
 
 impl InstalledPlugin {
+    pub fn new(id: i64, compiled: CompiledPlugin, installation: Arc<Installation>, enabled: bool) -> Self {
+        InstalledPlugin {
+            id,
+            compiled,
+            installation,
+            enabled: AtomicBool::new(enabled),
+            failing_writes: AtomicU32::new(0),
+        }
+    }
+
     pub fn name(&self) -> &str {
         &self.compiled.info().name
     }
@@ -40,6 +57,28 @@ impl InstalledPlugin {
     pub fn enabled(&self) -> bool {
         self.enabled.load(Ordering::Relaxed)
     }
+
+    /// Ticket writes in a row on which one of its triggers failed.
+    pub fn failing_writes(&self) -> u32 {
+        self.failing_writes.load(Ordering::Relaxed)
+    }
+}
+
+/// One trigger in the desk-wide order.
+#[derive(Clone)]
+struct Trigger {
+    plugin: Arc<InstalledPlugin>,
+    key: String,
+    events: Vec<EventKind>,
+}
+
+/// What the engine runs: the installed plugins and, in admin-set order, the active triggers of
+/// the enabled ones. Replaced whole on every change, so a write in flight finishes on the
+/// plugins it started with.
+#[derive(Default)]
+struct Loaded {
+    plugins: Vec<Arc<InstalledPlugin>>,
+    order: Vec<Trigger>,
 }
 
 /// The engine: the runtime, the installed plugins in order, and a bound on concurrent
@@ -47,7 +86,9 @@ impl InstalledPlugin {
 #[derive(Clone)]
 pub struct Rules {
     runtime: Arc<Runtime>,
-    plugins: Arc<RwLock<Arc<Vec<Arc<InstalledPlugin>>>>>,
+    loaded: Arc<RwLock<Arc<Loaded>>>,
+    /// One catalog change at a time, so no reload publishes a stale list over a newer one.
+    changing: Arc<tokio::sync::Mutex<()>>,
     slots: Arc<Semaphore>,
     failure_limit: u32,
 }
@@ -59,6 +100,8 @@ pub struct Decision {
     pub ticket: Ticket,
     pub effects: SideEffects,
     pub runs: Vec<NewRuleRun>,
+    /// Plugins this write disabled for failing too often (store id, why).
+    pub disabled: Vec<(i64, String)>,
 }
 
 impl Decision {
@@ -76,43 +119,27 @@ impl Decision {
     }
 }
 
+/// Whether a cycle is a real write (failures count towards disabling) or a dry run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Write,
+    DryRun,
+}
+
 impl Rules {
     /// Consecutive failing ticket writes after which a plugin is disabled.
     pub const DEFAULT_FAILURE_LIMIT: u32 = 5;
 
+    /// An engine with no plugins; [`Rules::open`] loads the installed ones.
     pub fn new(runtime: Arc<Runtime>) -> Rules {
         let slots = runtime.limits().concurrent_instances as usize;
         Rules {
             runtime,
-            plugins: Arc::default(),
+            loaded: Arc::default(),
+            changing: Arc::default(),
             slots: Arc::new(Semaphore::new(slots.max(1))),
             failure_limit: Rules::DEFAULT_FAILURE_LIMIT,
         }
-    }
-
-    /// An engine with the bundled plugins installed and enabled, configured with their defaults.
-    pub fn with_bundled(config: RuntimeConfig) -> anyhow::Result<Rules> {
-        let rules = Rules::new(Arc::new(Runtime::new(config)?));
-        for (_, bytes) in bundled() {
-            let compiled = rules.runtime.load(bytes)?;
-            rules.install(compiled, Vec::new());
-        }
-        Ok(rules)
-    }
-
-    /// Adds a plugin after the installed ones, enabled.
-    pub fn install(&self, compiled: CompiledPlugin, config: Vec<(String, String)>) {
-        let installation = Installation::new(compiled.info(), config, Vec::new());
-        let plugin = Arc::new(InstalledPlugin {
-            compiled,
-            installation,
-            enabled: AtomicBool::new(true),
-            failing_writes: AtomicU32::new(0),
-        });
-        let mut plugins = self.plugins.write().expect("plugin list lock");
-        let mut next: Vec<_> = plugins.iter().cloned().collect();
-        next.push(plugin);
-        *plugins = Arc::new(next);
     }
 
     pub fn runtime(&self) -> &Arc<Runtime> {
@@ -123,90 +150,18 @@ impl Rules {
         self.failure_limit = limit.max(1);
     }
 
-    /// The installed plugins, in order.
-    pub fn plugins(&self) -> Arc<Vec<Arc<InstalledPlugin>>> {
-        self.plugins.read().expect("plugin list lock").clone()
+    fn loaded(&self) -> Arc<Loaded> {
+        self.loaded.read().expect("plugin list lock").clone()
     }
 
-    /// Creates the fields and groups the installed plugins declare, when missing; existing
-    /// dropdowns gain missing options. A field with the same key and another type is left alone
-    /// and reported.
-    pub async fn install_ingredients(&self, store: &Store) -> Result<Vec<String>, StoreError> {
-        let mut conflicts = Vec::new();
-        for plugin in self.plugins().iter() {
-            let info = plugin.compiled.info();
-            for (scope, specs) in [
-                (FieldScope::User, &info.user_fields),
-                (FieldScope::Organization, &info.organization_fields),
-            ] {
-                let existing = store.fields(scope).await?;
-                for spec in specs {
-                    match existing.iter().find(|f| f.definition.key == spec.key) {
-                        None => {
-                            let definition = crate::domain::FieldDefinition {
-                                key: spec.key.clone(),
-                                field_type: spec.field_type,
-                                title: spec.title.clone(),
-                                description: spec.description.clone(),
-                                active: true,
-                                position: 0,
-                                options: spec.options.clone(),
-                                regexp_for_validation: spec.pattern.clone(),
-                            };
-                            match store.create_field(scope, definition).await {
-                                Ok(_) | Err(StoreError::Conflict(_)) => {}
-                                Err(other) => return Err(other),
-                            }
-                        }
-                        Some(field) if field.definition.field_type != spec.field_type => {
-                            conflicts.push(format!(
-                                "{} {:?} is a {} field; plugin {} declares it as {}",
-                                scope.singular(),
-                                spec.key,
-                                field.definition.field_type,
-                                info.name,
-                                spec.field_type
-                            ));
-                        }
-                        Some(field) => {
-                            let mut options = field.definition.options.clone();
-                            let missing: Vec<_> = spec
-                                .options
-                                .iter()
-                                .filter(|o| !options.iter().any(|e| e.value == o.value))
-                                .cloned()
-                                .collect();
-                            if !missing.is_empty() {
-                                options.extend(missing);
-                                store
-                                    .update_field(
-                                        scope,
-                                        field.id,
-                                        crate::domain::field_definition::FieldPatch::options(
-                                            options,
-                                        ),
-                                    )
-                                    .await?;
-                            }
-                        }
-                    }
-                }
-            }
-            let mut groups: Vec<String> = info.groups.clone();
-            // A configured group (e.g. `group = Concierge`) is an ingredient too.
-            if let Some(group) = plugin.installation.config_value("group") {
-                groups.push(group.to_string());
-            }
-            for group in groups {
-                if store.group_by_name(&group).await?.is_none() {
-                    match store.create_group(GroupDraft::named(&group)).await {
-                        Ok(_) | Err(StoreError::Conflict(_)) => {}
-                        Err(other) => return Err(other),
-                    }
-                }
-            }
-        }
-        Ok(conflicts)
+    /// The installed plugins, oldest first.
+    pub fn plugins(&self) -> Vec<Arc<InstalledPlugin>> {
+        self.loaded().plugins.clone()
+    }
+
+    /// The running plugin with this store id.
+    pub fn plugin(&self, id: i64) -> Option<Arc<InstalledPlugin>> {
+        self.loaded().plugins.iter().find(|p| p.id == id).cloned()
     }
 
     /// Creates a ticket: the draft is checked, the triggers decide, and the ticket, its first
@@ -221,7 +176,10 @@ impl Rules {
         let decision = self
             .decide(store, EventKind::Created, ticket, None, actor)
             .await?;
-        store.save_ticket(decision.into_write(Some(comment))).await
+        let disabled = decision.disabled.clone();
+        let saved = store.save_ticket(decision.into_write(Some(comment))).await?;
+        self.persist_disabled(store, &disabled).await;
+        Ok(saved)
     }
 
     /// Updates a ticket the same way; the event carries what the request changed.
@@ -237,11 +195,26 @@ impl Rules {
         let decision = self
             .decide(store, EventKind::Updated, ticket, Some(&current), actor)
             .await?;
-        store.save_ticket(decision.into_write(comment)).await
+        let disabled = decision.disabled.clone();
+        let saved = store.save_ticket(decision.into_write(comment)).await?;
+        self.persist_disabled(store, &disabled).await;
+        Ok(saved)
+    }
+
+    /// Records that the engine disabled plugins, so they stay disabled across restarts. The
+    /// ticket is already saved; a failure here is logged, and the plugin stays disabled in
+    /// this process.
+    async fn persist_disabled(&self, store: &Store, disabled: &[(i64, String)]) {
+        for (id, reason) in disabled.iter().filter(|(id, _)| *id != 0) {
+            if let Err(error) = store.disable_plugin(*id, reason).await {
+                tracing::error!(plugin = id, %error, "could not record that the plugin is disabled");
+            }
+        }
     }
 
     /// Runs the trigger cycle for a write of `ticket` (`before` is the stored version for an
-    /// update). Never fails for a plugin's sake; only storage errors are errors.
+    /// update): the active triggers of the enabled plugins that subscribe to `kind`, in order.
+    /// Never fails for a plugin's sake; only storage errors are errors.
     pub async fn decide(
         &self,
         store: &Store,
@@ -250,26 +223,35 @@ impl Rules {
         before: Option<&Ticket>,
         actor: Actor,
     ) -> Result<Decision, StoreError> {
-        let plugins = self.plugins();
-        let triggers: Vec<(Arc<InstalledPlugin>, String)> = plugins
+        let triggers: Vec<Trigger> = self
+            .loaded()
+            .order
             .iter()
-            .filter(|plugin| plugin.enabled())
-            .flat_map(|plugin| {
-                plugin
-                    .compiled
-                    .info()
-                    .triggers
-                    .iter()
-                    .filter(|trigger| trigger.events.contains(&kind))
-                    .map(|trigger| (plugin.clone(), trigger.key.clone()))
-                    .collect::<Vec<_>>()
-            })
+            .filter(|trigger| trigger.events.contains(&kind) && trigger.plugin.enabled())
+            .cloned()
             .collect();
+        self.cycle(store, kind, ticket, before, actor, &triggers, Mode::Write)
+            .await
+    }
+
+    /// Zendesk's cycle over `triggers`.
+    #[allow(clippy::too_many_arguments)]
+    async fn cycle(
+        &self,
+        store: &Store,
+        kind: EventKind,
+        ticket: Ticket,
+        before: Option<&Ticket>,
+        actor: Actor,
+        triggers: &[Trigger],
+        mode: Mode,
+    ) -> Result<Decision, StoreError> {
         if triggers.is_empty() {
             return Ok(Decision {
                 ticket,
                 effects: SideEffects::default(),
                 runs: Vec::new(),
+                disabled: Vec::new(),
             });
         }
         let requester = store.user(ticket.requester_id).await?;
@@ -298,9 +280,9 @@ impl Rules {
         let mut failed_plugins: HashSet<String> = HashSet::new();
         loop {
             let mut fired = false;
-            for (plugin, trigger) in &triggers {
+            for Trigger { plugin, key: trigger, .. } in triggers {
                 let key = (plugin.name().to_string(), trigger.clone());
-                if settled.contains(&key) || !plugin.enabled() {
+                if settled.contains(&key) || (mode == Mode::Write && !plugin.enabled()) {
                     continue;
                 }
                 let ticket_event = snapshot::event_ticket(
@@ -339,8 +321,10 @@ impl Rules {
                     Outcome::Failed(error) => {
                         settled.insert(key);
                         failed_plugins.insert(plugin.name().to_string());
-                        metrics::counter!("wasmdesk_plugin_failures_total", "plugin" => plugin.name().to_string())
-                            .increment(1);
+                        if mode == Mode::Write {
+                            metrics::counter!("wasmdesk_plugin_failures_total", "plugin" => plugin.name().to_string())
+                                .increment(1);
+                        }
                         run.outcome = RunOutcome::Failed;
                         run.error = Some(error.to_string());
                         runs.push(run);
@@ -376,24 +360,30 @@ impl Rules {
                 break;
             }
         }
-        self.count_failing_writes(&triggers, &failed_plugins, &mut runs);
+        let disabled = match mode {
+            Mode::Write => self.count_failing_writes(triggers, &failed_plugins, &mut runs),
+            Mode::DryRun => Vec::new(),
+        };
         Ok(Decision {
             ticket: current.ticket,
             effects: current.effects,
             runs,
+            disabled,
         })
     }
 
     /// Updates each evaluated plugin's run of failing writes; one that reaches the limit is
-    /// disabled, and its last failure's audit row says so.
+    /// disabled, and its last failure's audit row says so. Returns the plugins disabled, with
+    /// why, for the store.
     fn count_failing_writes(
         &self,
-        triggers: &[(Arc<InstalledPlugin>, String)],
+        triggers: &[Trigger],
         failed: &HashSet<String>,
         runs: &mut [NewRuleRun],
-    ) {
+    ) -> Vec<(i64, String)> {
+        let mut disabled = Vec::new();
         let mut seen = HashSet::new();
-        for (plugin, _) in triggers {
+        for Trigger { plugin, .. } in triggers {
             if !seen.insert(plugin.name()) {
                 continue;
             }
@@ -419,8 +409,13 @@ impl Rules {
                         "{error}; the plugin is now disabled: it failed on {writes} ticket writes in a row"
                     ));
                 }
+                disabled.push((
+                    plugin.id,
+                    format!("it failed on {writes} ticket writes in a row"),
+                ));
             }
         }
+        disabled
     }
 
     /// Runs one trigger on a blocking thread (plugins run synchronously), at most as many at

@@ -5,6 +5,7 @@ mod fields;
 mod groups;
 mod identity;
 mod organizations;
+mod plugins;
 mod rows;
 mod rule_runs;
 mod settings;

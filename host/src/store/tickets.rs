@@ -90,6 +90,16 @@ pub struct TicketWrite {
 const DERIVED_SUBJECT_CHARS: usize = 80;
 
 impl Store {
+    /// The ids of the `limit` newest tickets, newest first.
+    pub async fn recent_ticket_ids(&self, limit: i64) -> Result<Vec<i64>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT id FROM tickets ORDER BY id DESC LIMIT $1")
+                .bind(limit.max(0))
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
     pub async fn ticket(&self, id: i64) -> Result<Ticket, StoreError> {
         let row = sqlx::query(AssertSqlSafe(format!(
             "SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1"

@@ -65,24 +65,33 @@ async fn drop_stale_schemas(url: &str, prefix: &str) {
     pool.close().await;
 }
 
-/// A trigger engine with the bundled plugins installed, enabled and default-configured. The
-/// runtime and the compiled plugins are shared by the whole test process (compiling is slow);
-/// each engine keeps its own enablement and failure counts.
-pub fn bundled_rules() -> wasmdesk_host::rules::Rules {
+/// The plugin runtime shared by the whole test process, with an on-disk artifact cache so the
+/// bundled plugins compile once per machine, not once per test.
+pub fn runtime() -> std::sync::Arc<wasmdesk_host::plugins::Runtime> {
     use std::sync::{Arc, OnceLock};
-    use wasmdesk_host::plugins::{CompiledPlugin, Runtime, RuntimeConfig, bundled};
-    static SHARED: OnceLock<(Arc<Runtime>, Vec<CompiledPlugin>)> = OnceLock::new();
-    let (runtime, plugins) = SHARED.get_or_init(|| {
-        let runtime = Arc::new(Runtime::new(RuntimeConfig::default()).unwrap());
-        let plugins = bundled()
-            .iter()
-            .map(|(_, bytes)| runtime.load(bytes).unwrap())
-            .collect();
-        (runtime, plugins)
-    });
-    let rules = wasmdesk_host::rules::Rules::new(runtime.clone());
-    for plugin in plugins {
-        rules.install(plugin.clone(), Vec::new());
-    }
-    rules
+    use wasmdesk_host::plugins::{Runtime, RuntimeConfig};
+    static SHARED: OnceLock<Arc<Runtime>> = OnceLock::new();
+    SHARED
+        .get_or_init(|| {
+            let config = RuntimeConfig {
+                cache_dir: Some(std::env::temp_dir().join("wasmdesk-test-artifacts")),
+                ..RuntimeConfig::default()
+            };
+            Arc::new(Runtime::new(config).unwrap())
+        })
+        .clone()
+}
+
+/// The engine of a desk's first start: the bundled plugins installed, enabled and
+/// default-configured, their fields and groups created.
+pub async fn bundled_rules(store: &wasmdesk_host::store::Store) -> wasmdesk_host::rules::Rules {
+    wasmdesk_host::rules::Rules::open(store, runtime())
+        .await
+        .unwrap()
+}
+
+/// An engine with no plugins.
+#[allow(dead_code)]
+pub fn no_rules() -> wasmdesk_host::rules::Rules {
+    wasmdesk_host::rules::Rules::new(runtime())
 }

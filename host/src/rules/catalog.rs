@@ -1,0 +1,232 @@
+//! The plugin catalog: what is installed lives in the store (component bytes, configuration,
+//! grants, enabled state, trigger order); the engine runs a compiled copy of it. Every change is
+//! written to the store first, then the engine reloads and swaps its list whole, so writes in
+//! flight finish on the plugins they started with.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use super::{InstalledPlugin, Loaded, Rules, Trigger, ingredients};
+use crate::domain::{NewPlugin, PluginPatch, PluginRecord, Problems, TriggerRef};
+use crate::plugins::{CompiledPlugin, Installation, LoadError, Origin, Runtime, bundled};
+use crate::store::{Store, StoreError};
+
+/// Why a change to the installed plugins was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PluginAdminError {
+    /// The component is not a plugin this host can run (the runtime's reason).
+    #[error("{0}")]
+    Refused(#[from] LoadError),
+    /// Fields the plugin declares exist with another type, as (`user_fields.KEY`, why).
+    #[error("the plugin's fields clash with existing fields: {}", .0.iter().map(|(_, why)| why.as_str()).collect::<Vec<_>>().join("; "))]
+    FieldClash(Vec<(String, String)>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Compiling is CPU work (and the runtime blocks): off the async threads.
+async fn compile(runtime: &Arc<Runtime>, bytes: Arc<Vec<u8>>) -> Result<CompiledPlugin, LoadError> {
+    let runtime = runtime.clone();
+    tokio::task::spawn_blocking(move || runtime.load(&bytes))
+        .await
+        .unwrap_or_else(|error| Err(LoadError::Compile(format!("the compiling thread failed: {error}"))))
+}
+
+fn origins(record: &PluginRecord) -> Vec<Origin> {
+    record
+        .granted_hosts
+        .iter()
+        .filter_map(|host| host.parse().ok())
+        .collect()
+}
+
+impl Rules {
+    /// The engine for `store`: on the first start of a database the bundled plugins are
+    /// installed and enabled with their fields and groups (once: a deleted one stays deleted);
+    /// then every installed plugin is loaded.
+    pub async fn open(store: &Store, runtime: Arc<Runtime>) -> Result<Rules, PluginAdminError> {
+        let rules = Rules::new(runtime);
+        rules.install_bundled(store).await?;
+        rules.reload(store).await?;
+        Ok(rules)
+    }
+
+    /// The engine for `store` with what is installed, installing nothing (for tools that only
+    /// look, such as `wasmdesk plugin run --ticket`).
+    pub async fn load(store: &Store, runtime: Arc<Runtime>) -> Result<Rules, StoreError> {
+        let rules = Rules::new(runtime);
+        rules.reload(store).await?;
+        Ok(rules)
+    }
+
+    async fn install_bundled(&self, store: &Store) -> Result<(), PluginAdminError> {
+        if store.bundled_plugins_installed().await? {
+            return Ok(());
+        }
+        let mut compiled = Vec::new();
+        for (_, bytes) in bundled() {
+            let plugin = compile(&self.runtime, Arc::new(bytes.to_vec())).await?;
+            compiled.push((plugin, bytes));
+        }
+        let new = compiled
+            .iter()
+            .map(|(plugin, bytes)| NewPlugin::new(plugin.info(), plugin.content_hash(), bytes, true))
+            .collect();
+        if store.install_bundled_plugins(new).await? {
+            for (plugin, _) in &compiled {
+                let info = plugin.info();
+                for (_, clash) in ingredients::clashes(store, info).await? {
+                    tracing::warn!(plugin = %info.name, %clash, "a bundled plugin's field clashes with an existing one");
+                }
+                let installation = Installation::new(info, Vec::new(), Vec::new());
+                ingredients::create(store, info, &installation).await?;
+            }
+            tracing::info!("installed the bundled plugins");
+        }
+        Ok(())
+    }
+
+    /// Reloads the installed plugins from the store and swaps them in. Unchanged code is not
+    /// compiled again; a stored component that no longer loads is skipped and logged.
+    pub async fn reload(&self, store: &Store) -> Result<(), StoreError> {
+        let _changing = self.changing.lock().await;
+        self.reload_locked(store).await
+    }
+
+    async fn reload_locked(&self, store: &Store) -> Result<(), StoreError> {
+        let records = store.plugins().await?;
+        let current = self.loaded();
+        let mut plugins = Vec::new();
+        let mut order = Vec::new();
+        for record in &records {
+            let same_code = current
+                .plugins
+                .iter()
+                .find(|p| p.id == record.id && p.compiled.content_hash() == record.content_hash);
+            let compiled = match same_code {
+                Some(plugin) => plugin.compiled.clone(),
+                None => {
+                    let bytes = store.plugin_component(record.id).await?;
+                    match compile(&self.runtime, Arc::new(bytes)).await {
+                        Ok(compiled) => compiled,
+                        Err(error) => {
+                            tracing::error!(plugin = %record.name, %error, "an installed plugin does not load; it is skipped");
+                            continue;
+                        }
+                    }
+                }
+            };
+            let installation = Installation::new(compiled.info(), record.config.clone(), origins(record));
+            let plugin = InstalledPlugin::new(record.id, compiled, installation, record.enabled);
+            if let Some(old) = same_code {
+                plugin
+                    .failing_writes
+                    .store(old.failing_writes(), Ordering::Relaxed);
+            }
+            let plugin = Arc::new(plugin);
+            for setting in record.triggers.iter().filter(|t| t.active) {
+                if let Some(info) = plugin.compiled.info().triggers.iter().find(|t| t.key == setting.key) {
+                    order.push((
+                        setting.position,
+                        Trigger {
+                            plugin: plugin.clone(),
+                            key: info.key.clone(),
+                            events: info.events.clone(),
+                        },
+                    ));
+                }
+            }
+            plugins.push(plugin);
+        }
+        order.sort_by_key(|(position, _)| *position);
+        let order = order.into_iter().map(|(_, trigger)| trigger).collect();
+        *self.loaded.write().expect("plugin list lock") = Arc::new(Loaded { plugins, order });
+        Ok(())
+    }
+
+    /// Installs an uploaded component, or replaces the installed plugin of the same name (its
+    /// configuration, grants and trigger settings stay). The component is validated and
+    /// compiled first; fields it declares that exist with another type refuse the upload.
+    /// Creates its missing fields and groups. Returns the record and whether it is new.
+    pub async fn install_component(
+        &self,
+        store: &Store,
+        bytes: Vec<u8>,
+    ) -> Result<(PluginRecord, bool), PluginAdminError> {
+        let _changing = self.changing.lock().await;
+        let bytes = Arc::new(bytes);
+        let compiled = compile(&self.runtime, bytes.clone()).await?;
+        let info = compiled.info();
+        let clashes = ingredients::clashes(store, info).await?;
+        if !clashes.is_empty() {
+            return Err(PluginAdminError::FieldClash(clashes));
+        }
+        let (record, created) = store
+            .save_plugin(NewPlugin::new(info, compiled.content_hash(), &bytes, false))
+            .await?;
+        let installation = Installation::new(info, record.config.clone(), origins(&record));
+        ingredients::create(store, info, &installation).await?;
+        self.reload_locked(store).await?;
+        Ok((record, created))
+    }
+
+    /// An admin's change: enable or disable, configuration (keys the plugin declares; a group
+    /// it names is created when missing), granted origins.
+    pub async fn update_plugin(
+        &self,
+        store: &Store,
+        id: i64,
+        patch: PluginPatch,
+    ) -> Result<PluginRecord, PluginAdminError> {
+        let _changing = self.changing.lock().await;
+        let running = self.plugin(id);
+        let mut problems = match &running {
+            Some(plugin) => patch.problems(plugin.compiled.info()),
+            None => Problems::default(),
+        };
+        for (index, host) in patch.granted_hosts.iter().flatten().enumerate() {
+            if let Err(error) = host.parse::<Origin>() {
+                problems.add(&format!("granted_hosts[{index}]"), error.to_string());
+            }
+        }
+        if !problems.is_empty() {
+            return Err(StoreError::Rejected(problems).into());
+        }
+        let record = store.update_plugin(id, &patch).await?;
+        if let (Some(plugin), Some(_)) = (&running, &patch.config) {
+            let info = plugin.compiled.info();
+            let installation = Installation::new(info, record.config.clone(), origins(&record));
+            ingredients::create(store, info, &installation).await?;
+        }
+        self.reload_locked(store).await?;
+        Ok(record)
+    }
+
+    /// Turns one trigger on or off.
+    pub async fn set_trigger_active(
+        &self,
+        store: &Store,
+        id: i64,
+        key: &str,
+        active: bool,
+    ) -> Result<PluginRecord, StoreError> {
+        let _changing = self.changing.lock().await;
+        let record = store.set_trigger_active(id, key, active).await?;
+        self.reload_locked(store).await?;
+        Ok(record)
+    }
+
+    /// Sets the desk-wide trigger order (every installed trigger, once).
+    pub async fn reorder_triggers(&self, store: &Store, order: &[TriggerRef]) -> Result<(), StoreError> {
+        let _changing = self.changing.lock().await;
+        store.reorder_triggers(order).await?;
+        self.reload_locked(store).await
+    }
+
+    /// Uninstalls a plugin; its audit rows stay.
+    pub async fn delete_plugin(&self, store: &Store, id: i64) -> Result<(), StoreError> {
+        let _changing = self.changing.lock().await;
+        store.delete_plugin(id).await?;
+        self.reload_locked(store).await
+    }
+}

@@ -1,0 +1,387 @@
+//! Installed plugins: the component bytes, the admin's configuration and grants, whether each
+//! plugin and trigger runs, and the desk-wide trigger order.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use sqlx::{Any, Row, Transaction};
+
+use super::{Store, StoreError, conflict_or, now_millis};
+use crate::domain::{NewPlugin, PluginPatch, PluginRecord, Problems, Timestamp, TriggerRef, TriggerSetting};
+
+const PLUGIN_COLUMNS: &str = "id, name, version, content_hash, config, granted_hosts, enabled, \
+     disabled_reason, bundled, created_at, updated_at";
+
+/// Marks that the bundled plugins were installed once, so a deleted one stays deleted.
+const BUNDLED_MARKER: &str = "bundled_plugins_installed";
+
+fn stored(what: &str) -> impl FnOnce(serde_json::Error) -> StoreError + '_ {
+    move |e| StoreError::Invalid(format!("stored plugin {what}: {e}"))
+}
+
+fn plugin_from_row(
+    row: &sqlx::any::AnyRow,
+    triggers: &mut HashMap<i64, Vec<TriggerSetting>>,
+) -> Result<PluginRecord, StoreError> {
+    let id: i64 = row.try_get("id")?;
+    let config: String = row.try_get("config")?;
+    let hosts: String = row.try_get("granted_hosts")?;
+    Ok(PluginRecord {
+        id,
+        name: row.try_get("name")?,
+        version: row.try_get("version")?,
+        content_hash: row.try_get("content_hash")?,
+        bundled: row.try_get::<i64, _>("bundled")? != 0,
+        enabled: row.try_get::<i64, _>("enabled")? != 0,
+        disabled_reason: row.try_get("disabled_reason")?,
+        config: serde_json::from_str(&config).map_err(stored("config"))?,
+        granted_hosts: serde_json::from_str(&hosts).map_err(stored("granted hosts"))?,
+        triggers: triggers.remove(&id).unwrap_or_default(),
+        created_at: Timestamp(row.try_get("created_at")?),
+        updated_at: Timestamp(row.try_get("updated_at")?),
+    })
+}
+
+/// Every trigger setting, by plugin, each plugin's in desk-wide order.
+async fn trigger_settings<'e, E>(executor: E, plugin: Option<i64>) -> Result<HashMap<i64, Vec<TriggerSetting>>, StoreError>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    let rows = match plugin {
+        Some(id) => sqlx::query(
+            "SELECT plugin_id, trigger_key, active, position FROM plugin_triggers \
+             WHERE plugin_id = $1 ORDER BY position, trigger_key",
+        )
+        .bind(id)
+        .fetch_all(executor)
+        .await?,
+        None => sqlx::query(
+            "SELECT plugin_id, trigger_key, active, position FROM plugin_triggers \
+             ORDER BY position, plugin_id, trigger_key",
+        )
+        .fetch_all(executor)
+        .await?,
+    };
+    let mut by_plugin: HashMap<i64, Vec<TriggerSetting>> = HashMap::new();
+    for row in rows {
+        by_plugin
+            .entry(row.try_get("plugin_id")?)
+            .or_default()
+            .push(TriggerSetting {
+                key: row.try_get("trigger_key")?,
+                active: row.try_get::<i64, _>("active")? != 0,
+                position: row.try_get("position")?,
+            });
+    }
+    Ok(by_plugin)
+}
+
+async fn plugin_in(tx: &mut Transaction<'_, Any>, id: i64) -> Result<PluginRecord, StoreError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {PLUGIN_COLUMNS} FROM plugins WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| StoreError::not_found(format!("plugin {id}")))?;
+    let mut triggers = trigger_settings(&mut **tx, Some(id)).await?;
+    plugin_from_row(&row, &mut triggers)
+}
+
+async fn save_in(
+    tx: &mut Transaction<'_, Any>,
+    plugin: NewPlugin,
+) -> Result<(PluginRecord, bool), StoreError> {
+    let now = now_millis();
+    let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM plugins WHERE name = $1")
+        .bind(&plugin.name)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let id = match existing {
+        Some(id) => {
+            sqlx::query(
+                "UPDATE plugins SET version = $1, content_hash = $2, component = $3, \
+                 updated_at = $4, \
+                 enabled = CASE WHEN disabled_reason IS NULL THEN enabled ELSE 1 END, \
+                 disabled_reason = NULL WHERE id = $5",
+            )
+            .bind(&plugin.version)
+            .bind(&plugin.content_hash)
+            .bind(&plugin.component)
+            .bind(now)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+            id
+        }
+        None => sqlx::query_scalar(
+            "INSERT INTO plugins (name, version, content_hash, component, config, \
+             granted_hosts, enabled, disabled_reason, bundled, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, '{}', '[]', 1, NULL, $5, $6, $6) RETURNING id",
+        )
+        .bind(&plugin.name)
+        .bind(&plugin.version)
+        .bind(&plugin.content_hash)
+        .bind(&plugin.component)
+        .bind(i64::from(plugin.bundled))
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(|e| conflict_or(e, &[("name", &format!("a plugin named {:?}", plugin.name))]))?,
+    };
+    let kept: Vec<String> = sqlx::query_scalar(
+        "SELECT trigger_key FROM plugin_triggers WHERE plugin_id = $1",
+    )
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await?;
+    for key in kept.iter().filter(|key| !plugin.trigger_keys.contains(key)) {
+        sqlx::query("DELETE FROM plugin_triggers WHERE plugin_id = $1 AND trigger_key = $2")
+            .bind(id)
+            .bind(key)
+            .execute(&mut **tx)
+            .await?;
+    }
+    let last: Option<i64> = sqlx::query_scalar("SELECT MAX(position) FROM plugin_triggers")
+        .fetch_one(&mut **tx)
+        .await?;
+    let mut position = last.unwrap_or(0);
+    for key in plugin.trigger_keys.iter().filter(|key| !kept.contains(key)) {
+        position += 1;
+        sqlx::query(
+            "INSERT INTO plugin_triggers (plugin_id, trigger_key, active, position) \
+             VALUES ($1, $2, 1, $3)",
+        )
+        .bind(id)
+        .bind(key)
+        .bind(position)
+        .execute(&mut **tx)
+        .await?;
+    }
+    let record = plugin_in(tx, id).await?;
+    Ok((record, existing.is_none()))
+}
+
+impl Store {
+    /// Every installed plugin, oldest first, with its triggers in desk-wide order.
+    pub async fn plugins(&self) -> Result<Vec<PluginRecord>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {PLUGIN_COLUMNS} FROM plugins ORDER BY id"
+        )))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut triggers = trigger_settings(&self.pool, None).await?;
+        rows.iter()
+            .map(|row| plugin_from_row(row, &mut triggers))
+            .collect()
+    }
+
+    pub async fn plugin(&self, id: i64) -> Result<PluginRecord, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let plugin = plugin_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(plugin)
+    }
+
+    /// The component bytes of an installed plugin.
+    pub async fn plugin_component(&self, id: i64) -> Result<Vec<u8>, StoreError> {
+        sqlx::query_scalar("SELECT component FROM plugins WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::not_found(format!("plugin {id}")))
+    }
+
+    /// Installs a plugin, or replaces the code of the installed plugin of the same name in one
+    /// transaction: its configuration, grants and trigger settings stay; triggers the new
+    /// version no longer has go, new ones join the end of the order; a plugin the engine
+    /// disabled for failing is enabled again (it is new code). Returns the record and whether
+    /// it was newly installed.
+    pub async fn save_plugin(&self, plugin: NewPlugin) -> Result<(PluginRecord, bool), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let saved = save_in(&mut tx, plugin).await?;
+        tx.commit().await?;
+        Ok(saved)
+    }
+
+    /// Applies an admin's change (checked by the caller against the plugin's description).
+    /// Enabling clears the reason the engine disabled it.
+    pub async fn update_plugin(&self, id: i64, patch: &PluginPatch) -> Result<PluginRecord, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let current = plugin_in(&mut tx, id).await?;
+        let enabled = patch.enabled.unwrap_or(current.enabled);
+        let reason = if patch.enabled.is_some() { None } else { current.disabled_reason };
+        let config = patch.config.as_ref().unwrap_or(&current.config);
+        let hosts = patch.granted_hosts.as_ref().unwrap_or(&current.granted_hosts);
+        sqlx::query(
+            "UPDATE plugins SET enabled = $1, disabled_reason = $2, config = $3, \
+             granted_hosts = $4, updated_at = $5 WHERE id = $6",
+        )
+        .bind(i64::from(enabled))
+        .bind(reason)
+        .bind(serde_json::to_string(config).unwrap_or_else(|_| "{}".into()))
+        .bind(serde_json::to_string(hosts).unwrap_or_else(|_| "[]".into()))
+        .bind(now_millis())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let record = plugin_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// Turns one trigger on or off.
+    pub async fn set_trigger_active(&self, id: i64, key: &str, active: bool) -> Result<PluginRecord, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE plugin_triggers SET active = $1 WHERE plugin_id = $2 AND trigger_key = $3",
+        )
+        .bind(i64::from(active))
+        .bind(id)
+        .bind(key)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let record = plugin_in(&mut tx, id).await?;
+        if changed == 0 {
+            let keys: Vec<&str> = record.triggers.iter().map(|t| t.key.as_str()).collect();
+            return Err(StoreError::not_found(format!(
+                "trigger {key:?} of plugin {} (its triggers: {})",
+                record.name,
+                keys.join(", ")
+            )));
+        }
+        sqlx::query("UPDATE plugins SET updated_at = $1 WHERE id = $2")
+            .bind(now_millis())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// Sets the desk-wide trigger order: `order` lists every installed trigger exactly once,
+    /// first to run first. Anything else is rejected with every problem named.
+    pub async fn reorder_triggers(&self, order: &[TriggerRef]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query("SELECT plugin_id, trigger_key FROM plugin_triggers")
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut installed = HashSet::new();
+        for row in &rows {
+            installed.insert((row.try_get::<i64, _>("plugin_id")?, row.try_get::<String, _>("trigger_key")?));
+        }
+        let mut problems = Problems::default();
+        let mut seen = HashSet::new();
+        for (index, entry) in order.iter().enumerate() {
+            let key = (entry.plugin_id, entry.trigger.clone());
+            if !installed.contains(&key) {
+                problems.add(
+                    &format!("trigger_ids[{index}]"),
+                    format!("plugin {} has no trigger {:?}", entry.plugin_id, entry.trigger),
+                );
+            } else if !seen.insert(key) {
+                problems.add(&format!("trigger_ids[{index}]"), "is listed twice");
+            }
+        }
+        let mut missing: Vec<String> = installed
+            .difference(&seen)
+            .map(|(plugin, trigger)| format!("{plugin}/{trigger}"))
+            .collect();
+        missing.sort();
+        if !missing.is_empty() && problems.is_empty() {
+            problems.add(
+                "trigger_ids",
+                format!("must list every installed trigger; missing: {}", missing.join(", ")),
+            );
+        }
+        if !problems.is_empty() {
+            return Err(problems.into());
+        }
+        for (position, entry) in order.iter().enumerate() {
+            sqlx::query(
+                "UPDATE plugin_triggers SET position = $1 WHERE plugin_id = $2 AND trigger_key = $3",
+            )
+            .bind(position as i64 + 1)
+            .bind(entry.plugin_id)
+            .bind(&entry.trigger)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The engine's verdict on a plugin that kept failing.
+    pub async fn disable_plugin(&self, id: i64, reason: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE plugins SET enabled = 0, disabled_reason = $1, updated_at = $2 WHERE id = $3",
+        )
+        .bind(reason)
+        .bind(now_millis())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Uninstalls a plugin. Its audit rows stay: they name the plugin and its code's hash.
+    pub async fn delete_plugin(&self, id: i64) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM plugin_triggers WHERE plugin_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let deleted = sqlx::query("DELETE FROM plugins WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if deleted == 0 {
+            return Err(StoreError::not_found(format!("plugin {id}")));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// How many failed runs the audit holds for each plugin name.
+    pub async fn plugin_failures(&self) -> Result<BTreeMap<String, i64>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT plugin, COUNT(*) AS failures FROM rule_runs WHERE outcome = 'failed' GROUP BY plugin",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("plugin")?, row.try_get("failures")?)))
+            .collect()
+    }
+
+    /// Whether the bundled plugins were installed on an earlier start.
+    pub async fn bundled_plugins_installed(&self) -> Result<bool, StoreError> {
+        let value: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+            .bind(BUNDLED_MARKER)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(value.is_some())
+    }
+
+    /// Installs the bundled plugins once per database (a deleted one stays deleted): all of
+    /// them and the marker in one transaction, so concurrent first starts install them once.
+    pub async fn install_bundled_plugins(&self, plugins: Vec<NewPlugin>) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let marked = sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, 'true') ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(BUNDLED_MARKER)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if marked == 0 {
+            return Ok(false);
+        }
+        for plugin in plugins {
+            save_in(&mut tx, plugin).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+}

@@ -1,0 +1,439 @@
+//! Plugin management over HTTP with the real bundled components: installed on first start,
+//! listed, configured, granted, disabled, reordered, dry-run, replayed, deleted and uploaded
+//! again; bad uploads refused with the runtime's reason. On SQLite, and on PostgreSQL when
+//! `WASMDESK_TEST_DATABASE_URL` is set.
+
+mod common;
+
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use wasmdesk_host::domain::token::TokenRole;
+use wasmdesk_host::http::{HttpLimits, app};
+use wasmdesk_host::plugins::{Limits, Runtime, RuntimeConfig, bundled};
+use wasmdesk_host::rules::Rules;
+use wasmdesk_host::store::Store;
+
+struct Desk {
+    base: String,
+    admin: String,
+    agent: String,
+    client: reqwest::Client,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Desk {
+    async fn start(store: Store, rules: Rules) -> Desk {
+        let (_, admin) = store
+            .create_token("admin", TokenRole::Admin, None)
+            .await
+            .unwrap();
+        let (_, agent) = store
+            .create_token("agent", TokenRole::Agent, None)
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let limits = HttpLimits {
+            body_bytes: 1 << 20,
+            request_timeout: Duration::from_secs(30),
+        };
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app(store, rules, limits))
+                .await
+                .unwrap()
+        });
+        Desk {
+            base,
+            admin,
+            agent,
+            client: reqwest::Client::new(),
+            server,
+        }
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> (StatusCode, Value) {
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.admin);
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        self.send(request).await
+    }
+
+    async fn ok(&self, method: Method, path: &str, body: Option<Value>) -> Value {
+        let (status, answer) = self.call(method, path, body).await;
+        assert!(status.is_success(), "{path}: {status} {answer}");
+        answer
+    }
+
+    async fn upload(&self, token: &str, content_type: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+        self.send(
+            self.client
+                .post(format!("{}/api/v2/plugins", self.base))
+                .bearer_auth(token)
+                .header("content-type", content_type)
+                .body(bytes),
+        )
+        .await
+    }
+
+    async fn plugin_id(&self, name: &str) -> i64 {
+        let list = self.ok(Method::GET, "/api/v2/plugins", None).await;
+        list["plugins"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{name} is not installed: {list}"))["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    /// A platinum customer writes in; returns the stored ticket.
+    async fn platinum_ticket(&self, email: &str) -> Value {
+        self.ok(
+            Method::POST,
+            "/api/v2/users",
+            Some(json!({"user": {"name": email, "email": email,
+                "user_fields": {"service_level": "platinum"}}})),
+        )
+        .await;
+        self.ok(
+            Method::POST,
+            "/api/v2/tickets",
+            Some(json!({"ticket": {"description": "Where is my order?", "requester": {"email": email}}})),
+        )
+        .await["ticket"]
+            .clone()
+    }
+}
+
+impl Drop for Desk {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+fn retail_bytes() -> Vec<u8> {
+    bundled()
+        .iter()
+        .find(|(name, _)| *name == "retail-vip")
+        .unwrap()
+        .1
+        .to_vec()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bundled_plugins_are_installed_on_first_start_and_admins_manage_them() {
+    for (store, _dir) in common::stores("plugins_api").await {
+        let rules = common::bundled_rules(&store).await;
+        let desk = Desk::start(store.clone(), rules).await;
+
+        // Installed on first start, enabled, described, in order.
+        let list = desk.ok(Method::GET, "/api/v2/plugins", None).await;
+        assert_eq!(list["count"], 2, "{list}");
+        let retail = &list["plugins"][0];
+        assert_eq!(retail["name"], "retail-vip");
+        assert_eq!(retail["bundled"], true);
+        assert_eq!(retail["enabled"], true);
+        assert_eq!(retail["content_hash"].as_str().unwrap().len(), 64);
+        assert_eq!(retail["triggers"][0]["key"], "vip-escalation");
+        assert_eq!(retail["describe"]["groups"][0], "VIP");
+        assert_eq!(retail["failures"], 0);
+        let retail_id = retail["id"].as_i64().unwrap();
+        let prospect_id = desk.plugin_id("prospect-sales").await;
+
+        // Agents cannot see or touch plugins.
+        let agent_upload = desk.upload(&desk.agent, "application/wasm", retail_bytes()).await;
+        assert_eq!(agent_upload.0, StatusCode::FORBIDDEN, "{}", agent_upload.1);
+        let agent_list = desk
+            .send(
+                desk.client
+                    .get(format!("{}/api/v2/plugins", desk.base))
+                    .bearer_auth(&desk.agent),
+            )
+            .await;
+        assert_eq!(agent_list.0, StatusCode::FORBIDDEN);
+
+        // The recipe works out of the box.
+        let ticket = desk.platinum_ticket("ada@example.org").await;
+        assert_eq!(ticket["priority"], "high", "{ticket}");
+        let escalated_id = ticket["id"].as_i64().unwrap();
+
+        // Disabled: it no longer runs; enabled again: it does.
+        let disabled = desk
+            .ok(
+                Method::PUT,
+                &format!("/api/v2/plugins/{retail_id}"),
+                Some(json!({"plugin": {"enabled": false}})),
+            )
+            .await;
+        assert_eq!(disabled["plugin"]["enabled"], false);
+        let ticket = desk.platinum_ticket("bob@example.org").await;
+        assert_eq!(ticket["priority"], "normal", "{ticket}");
+        let untouched_id = ticket["id"].as_i64().unwrap();
+        desk.ok(
+            Method::PUT,
+            &format!("/api/v2/plugins/{retail_id}"),
+            Some(json!({"plugin": {"enabled": true}})),
+        )
+        .await;
+
+        // One trigger off: the plugin is enabled but that trigger does not run.
+        let path = format!("/api/v2/plugins/{retail_id}/triggers/vip-escalation");
+        let off = desk
+            .ok(Method::PUT, &path, Some(json!({"trigger": {"active": false}})))
+            .await;
+        assert_eq!(off["plugin"]["triggers"][0]["active"], false);
+        let ticket = desk.platinum_ticket("cy@example.org").await;
+        assert_eq!(ticket["priority"], "normal", "{ticket}");
+        desk.ok(Method::PUT, &path, Some(json!({"trigger": {"active": true}})))
+            .await;
+        let (status, body) = desk
+            .call(
+                Method::PUT,
+                &format!("/api/v2/plugins/{retail_id}/triggers/no-such-trigger"),
+                Some(json!({"trigger": {"active": false}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+        assert!(body["description"].as_str().unwrap().contains("vip-escalation"), "{body}");
+
+        // Configuration: a group it names is created; an unknown key is refused, named.
+        let configured = desk
+            .ok(
+                Method::PUT,
+                &format!("/api/v2/plugins/{retail_id}/config"),
+                Some(json!({"config": {"group": "Concierge", "priority": "urgent"}})),
+            )
+            .await;
+        assert_eq!(configured["plugin"]["config"]["group"], "Concierge");
+        let groups = desk.ok(Method::GET, "/api/v2/groups", None).await;
+        assert!(
+            groups["groups"].as_array().unwrap().iter().any(|g| g["name"] == "Concierge"),
+            "{groups}"
+        );
+        let ticket = desk.platinum_ticket("dee@example.org").await;
+        assert_eq!(ticket["priority"], "urgent", "{ticket}");
+        let (status, body) = desk
+            .call(
+                Method::PUT,
+                &format!("/api/v2/plugins/{retail_id}/config"),
+                Some(json!({"config": {"colour": "red"}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body["details"]["config.colour"][0].as_str().unwrap().contains("spend_threshold"), "{body}");
+
+        // Grants: origins only, every bad one named; revoking is granting fewer.
+        let (status, body) = desk
+            .call(
+                Method::PUT,
+                &format!("/api/v2/plugins/{retail_id}/granted_hosts"),
+                Some(json!({"granted_hosts": ["https://loyalty.example.com", "not an origin"]})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body["details"]["granted_hosts[1]"].is_array(), "{body}");
+        let granted = desk
+            .ok(
+                Method::PUT,
+                &format!("/api/v2/plugins/{retail_id}/granted_hosts"),
+                Some(json!({"granted_hosts": ["https://loyalty.example.com"]})),
+            )
+            .await;
+        assert_eq!(granted["plugin"]["granted_hosts"], json!(["https://loyalty.example.com"]));
+
+        // The desk-wide order: listed, reordered, and a partial order is refused.
+        let triggers = desk.ok(Method::GET, "/api/v2/triggers", None).await;
+        assert_eq!(triggers["count"], 2);
+        assert_eq!(triggers["triggers"][0]["plugin"], "retail-vip");
+        let reversed: Vec<Value> = triggers["triggers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .rev()
+            .map(|t| json!({"plugin_id": t["plugin_id"], "trigger": t["trigger"]}))
+            .collect();
+        let reordered = desk
+            .ok(
+                Method::PUT,
+                "/api/v2/triggers/reorder",
+                Some(json!({"trigger_ids": reversed})),
+            )
+            .await;
+        assert_eq!(reordered["triggers"][0]["plugin"], "prospect-sales", "{reordered}");
+        let (status, body) = desk
+            .call(
+                Method::PUT,
+                "/api/v2/triggers/reorder",
+                Some(json!({"trigger_ids": [reversed[0]]})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body["details"]["trigger_ids"][0].as_str().unwrap().contains("missing"), "{body}");
+
+        // Dry run on a stored ticket: what it would change, nothing written.
+        let runs_before = desk
+            .ok(Method::GET, &format!("/api/v2/rule_runs?ticket_id={untouched_id}"), None)
+            .await;
+        let dry = desk
+            .ok(
+                Method::POST,
+                &format!("/api/v2/plugins/{retail_id}/dry_run"),
+                Some(json!({"ticket_id": untouched_id})),
+            )
+            .await;
+        assert_eq!(dry["dry_run"]["runs"][0]["trigger"], "vip-escalation", "{dry}");
+        assert_eq!(dry["dry_run"]["runs"][0]["outcome"], "fired", "{dry}");
+        assert!(
+            dry["dry_run"]["changes"].as_array().unwrap().iter().any(|c| c["field"] == "priority"),
+            "{dry}"
+        );
+        let stored = desk
+            .ok(Method::GET, &format!("/api/v2/tickets/{untouched_id}"), None)
+            .await;
+        assert_eq!(stored["ticket"]["priority"], "normal", "a dry run writes nothing");
+        let runs_after = desk
+            .ok(Method::GET, &format!("/api/v2/rule_runs?ticket_id={untouched_id}"), None)
+            .await;
+        assert_eq!(runs_before, runs_after);
+        // ... or on an event; and a body that says neither is refused.
+        let event = desk
+            .ok(
+                Method::POST,
+                &format!("/api/v2/plugins/{retail_id}/dry_run"),
+                Some(json!({"event": {"kind": "created", "requester": {"fields": {"service_level": {"option": "platinum"}}}}})),
+            )
+            .await;
+        assert_eq!(event["dry_run"][0]["matched"], true, "{event}");
+        let (status, _) = desk
+            .call(Method::POST, &format!("/api/v2/plugins/{retail_id}/dry_run"), Some(json!({})))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+        // Replay over the newest tickets, newest first.
+        let replay = desk
+            .ok(
+                Method::POST,
+                &format!("/api/v2/plugins/{prospect_id}/replay"),
+                Some(json!({"last": 3})),
+            )
+            .await;
+        assert_eq!(replay["count"], 3, "{replay}");
+        let (status, _) = desk
+            .call(
+                Method::POST,
+                &format!("/api/v2/plugins/{prospect_id}/replay"),
+                Some(json!({"last": 0})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+        // Deleted: gone from the list and from the cycle; its audit rows stay.
+        let (status, _) = desk
+            .call(Method::DELETE, &format!("/api/v2/plugins/{retail_id}"), None)
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let list = desk.ok(Method::GET, "/api/v2/plugins", None).await;
+        assert_eq!(list["count"], 1);
+        let audit = desk
+            .ok(Method::GET, &format!("/api/v2/rule_runs?ticket_id={escalated_id}"), None)
+            .await;
+        assert_eq!(audit["rule_runs"][0]["plugin"], "retail-vip", "{audit}");
+        let ticket = desk.platinum_ticket("eve@example.org").await;
+        assert_eq!(ticket["priority"], "normal", "{ticket}");
+
+        // A restart keeps the admin's choices: the deleted bundled plugin stays deleted.
+        let restarted = common::bundled_rules(&store).await;
+        let names: Vec<String> = restarted.plugins().iter().map(|p| p.name().to_string()).collect();
+        assert_eq!(names, ["prospect-sales"]);
+
+        // Uploaded again (the admin's way): installed, and the recipe works again.
+        let (status, body) = desk.upload(&desk.admin, "application/wasm", retail_bytes()).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assert_eq!(body["plugin"]["bundled"], false);
+        let ticket = desk.platinum_ticket("fay@example.org").await;
+        assert_eq!(ticket["priority"], "high", "{ticket}");
+        // The same name again replaces it in place: 200, same id.
+        let new_id = body["plugin"]["id"].clone();
+        let (status, body) = desk.upload(&desk.admin, "application/wasm", retail_bytes()).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["plugin"]["id"], new_id);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_uploads_are_refused_with_the_reason() {
+    let (store, _dir) = common::stores("bad_uploads").await.remove(0);
+    let rules = Rules::load(&store, common::runtime()).await.unwrap();
+    let desk = Desk::start(store.clone(), rules).await;
+
+    let (status, body) = desk
+        .upload(&desk.admin, "application/wasm", b"definitely not wasm".to_vec())
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"], "invalid_plugin");
+    assert!(body["description"].as_str().unwrap().contains("not a WebAssembly binary"), "{body}");
+
+    // A core module, not a component: the reason says how to build one.
+    let core = b"\0asm\x01\0\0\0".to_vec();
+    let (status, body) = desk.upload(&desk.admin, "application/wasm", core).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["description"].as_str().unwrap().contains("wasm32-wasip2"), "{body}");
+
+    let (status, body) = desk.upload(&desk.admin, "application/json", retail_bytes()).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{body}");
+    assert!(body["description"].as_str().unwrap().contains("application/wasm"), "{body}");
+
+    let (status, body) = desk.upload(&desk.admin, "application/wasm", retail_bytes()[..2000].to_vec()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "truncated: {body}");
+
+    // A field the plugin declares exists with another type: 409 naming it, nothing installed.
+    desk.ok(
+        Method::POST,
+        "/api/v2/user_fields",
+        Some(json!({"user_field": {"key": "service_level", "type": "text", "title": "Service level"}})),
+    )
+    .await;
+    let (status, body) = desk.upload(&desk.admin, "application/wasm", retail_bytes()).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body["details"]["user_fields.service_level"][0].as_str().unwrap().contains("text"), "{body}");
+    let list = desk.ok(Method::GET, "/api/v2/plugins", None).await;
+    assert_eq!(list["count"], 0, "{list}");
+
+    // Unknown plugin ids are 404s.
+    let (status, _) = desk.call(Method::GET, "/api/v2/plugins/999", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_component_over_the_size_limit_is_a_413() {
+    let (store, _dir) = common::stores("upload_limit").await.remove(0);
+    let runtime = Runtime::new(RuntimeConfig {
+        limits: Limits {
+            component_bytes: 4096,
+            ..Limits::default()
+        },
+        ..RuntimeConfig::default()
+    })
+    .unwrap();
+    let rules = Rules::load(&store, std::sync::Arc::new(runtime)).await.unwrap();
+    let desk = Desk::start(store, rules).await;
+    let (status, body) = desk.upload(&desk.admin, "application/wasm", retail_bytes()).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert!(body["description"].as_str().unwrap().contains("4096"), "{body}");
+}
