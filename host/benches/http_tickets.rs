@@ -10,9 +10,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
+use wasmdesk_host::domain::PluginPatch;
 use wasmdesk_host::domain::token::TokenRole;
 use wasmdesk_host::http::{HttpLimits, app};
-use wasmdesk_host::domain::PluginPatch;
 use wasmdesk_host::plugins::{Runtime, RuntimeConfig};
 use wasmdesk_host::rules::Rules;
 use wasmdesk_host::store::Store;
@@ -123,7 +123,12 @@ async fn compare(store: Store, runtime: Arc<Runtime>, backend: &str) {
         }
     };
     switch(false).await;
-    bench(store.clone(), rules.clone(), &format!("{backend}, plugins disabled")).await;
+    bench(
+        store.clone(),
+        rules.clone(),
+        &format!("{backend}, plugins disabled"),
+    )
+    .await;
     switch(true).await;
     bench(store, rules, &format!("{backend}, bundled plugins")).await;
 }

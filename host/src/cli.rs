@@ -11,12 +11,12 @@ use serde::Serialize;
 
 use crate::domain::token::TokenRole;
 use crate::domain::{Action, Event, EventKind, PluginInfo};
-use crate::rules::{InstalledPlugin, Rules};
 use crate::http::HttpLimits;
 use crate::plugins::{
     CompiledPlugin, Evaluation, Installation, LogLine, Origin, Outcome, PluginError, Runtime,
     RuntimeConfig, bundled,
 };
+use crate::rules::{InstalledPlugin, Rules};
 use crate::server::{
     DEFAULT_DATABASE, DEFAULT_LISTEN, DEFAULT_PLUGIN_CACHE_DIR, FileConfig, LogFormat, ServeConfig,
     init_logging, serve,

@@ -45,10 +45,7 @@ fn runtime() -> Arc<Runtime> {
 async fn engine(store: &Store, components: &[Vec<u8>]) -> Rules {
     let rules = Rules::new(runtime());
     for bytes in components {
-        rules
-            .install_component(store, bytes.clone())
-            .await
-            .unwrap();
+        rules.install_component(store, bytes.clone()).await.unwrap();
     }
     rules
 }

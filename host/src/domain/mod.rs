@@ -22,10 +22,10 @@ pub use action::{Action, WebhookCall};
 pub use event::{Actor, Change, Event, EventKind, EventOrganization, EventTicket, EventUser};
 pub use field_definition::{Field, FieldDefinition, FieldScope, read_values};
 pub use fields::{CustomValues, FieldOption, FieldSpec, FieldType, FieldValue};
+pub use installation::{NewPlugin, PluginPatch, PluginRecord, TriggerRef, TriggerSetting};
 pub use organization::{
     Group, GroupDraft, GroupMembership, Organization, OrganizationChanges, OrganizationDraft,
 };
-pub use installation::{NewPlugin, PluginPatch, PluginRecord, TriggerRef, TriggerSetting};
 pub use plugin::{ConfigKey, PluginInfo, TriggerInfo};
 pub use problems::Problems;
 pub use ticket::{

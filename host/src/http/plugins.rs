@@ -102,7 +102,11 @@ async fn view(state: &AppState, record: PluginRecord) -> ApiResult<PluginView> {
     Ok(view_with(state, record, &failures))
 }
 
-fn view_with(state: &AppState, record: PluginRecord, failures: &BTreeMap<String, i64>) -> PluginView {
+fn view_with(
+    state: &AppState,
+    record: PluginRecord,
+    failures: &BTreeMap<String, i64>,
+) -> PluginView {
     let running = state.rules.plugin(record.id);
     PluginView {
         failures: failures.get(&record.name).copied().unwrap_or(0),
@@ -203,7 +207,11 @@ async fn upload(
         .install_component(&state.store, bytes.to_vec())
         .await?;
     let plugin = view(&state, record).await?;
-    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, Json(PluginEnvelope { plugin })))
 }
 
@@ -211,7 +219,11 @@ async fn upload(
 #[utoipa::path(get, path = "/api/v2/plugins/{id}", tag = "plugins",
     params(("id" = i64, Path)),
     responses((status = 200, body = PluginEnvelope), (status = 404, body = ErrorBody)))]
-async fn show(_: Admin, State(state): State<AppState>, Id(id): Id) -> ApiResult<Json<PluginEnvelope>> {
+async fn show(
+    _: Admin,
+    State(state): State<AppState>,
+    Id(id): Id,
+) -> ApiResult<Json<PluginEnvelope>> {
     let record = state.store.plugin(id).await?;
     Ok(Json(PluginEnvelope {
         plugin: view(&state, record).await?,
@@ -282,9 +294,9 @@ async fn set_trigger(
     axum::extract::Path((id, key)): axum::extract::Path<(String, String)>,
     JsonBody(body): JsonBody<TriggerBody>,
 ) -> ApiResult<Json<PluginEnvelope>> {
-    let id = id
-        .parse()
-        .map_err(|_| ApiError::bad_request(format!("{id:?} is not an id; ids are whole numbers")))?;
+    let id = id.parse().map_err(|_| {
+        ApiError::bad_request(format!("{id:?} is not an id; ids are whole numbers"))
+    })?;
     let record = state
         .rules
         .set_trigger_active(&state.store, id, &key, body.trigger.active)
@@ -354,7 +366,10 @@ async fn dry_run(
     }
 }
 
-async fn running(state: &AppState, id: i64) -> ApiResult<std::sync::Arc<crate::rules::InstalledPlugin>> {
+async fn running(
+    state: &AppState,
+    id: i64,
+) -> ApiResult<std::sync::Arc<crate::rules::InstalledPlugin>> {
     let record = state.store.plugin(id).await?;
     state.rules.plugin(id).ok_or_else(|| {
         ApiError::new(

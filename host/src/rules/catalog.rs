@@ -29,7 +29,11 @@ async fn compile(runtime: &Arc<Runtime>, bytes: Arc<Vec<u8>>) -> Result<Compiled
     let runtime = runtime.clone();
     tokio::task::spawn_blocking(move || runtime.load(&bytes))
         .await
-        .unwrap_or_else(|error| Err(LoadError::Compile(format!("the compiling thread failed: {error}"))))
+        .unwrap_or_else(|error| {
+            Err(LoadError::Compile(format!(
+                "the compiling thread failed: {error}"
+            )))
+        })
 }
 
 fn origins(record: &PluginRecord) -> Vec<Origin> {
@@ -70,7 +74,9 @@ impl Rules {
         }
         let new = compiled
             .iter()
-            .map(|(plugin, bytes)| NewPlugin::new(plugin.info(), plugin.content_hash(), bytes, true))
+            .map(|(plugin, bytes)| {
+                NewPlugin::new(plugin.info(), plugin.content_hash(), bytes, true)
+            })
             .collect();
         if store.install_bundled_plugins(new).await? {
             for (plugin, _) in &compiled {
@@ -116,7 +122,8 @@ impl Rules {
                     }
                 }
             };
-            let installation = Installation::new(compiled.info(), record.config.clone(), origins(record));
+            let installation =
+                Installation::new(compiled.info(), record.config.clone(), origins(record));
             let plugin = InstalledPlugin::new(record.id, compiled, installation, record.enabled);
             if let Some(old) = same_code {
                 plugin
@@ -125,7 +132,13 @@ impl Rules {
             }
             let plugin = Arc::new(plugin);
             for setting in record.triggers.iter().filter(|t| t.active) {
-                if let Some(info) = plugin.compiled.info().triggers.iter().find(|t| t.key == setting.key) {
+                if let Some(info) = plugin
+                    .compiled
+                    .info()
+                    .triggers
+                    .iter()
+                    .find(|t| t.key == setting.key)
+                {
                     order.push((
                         setting.position,
                         Trigger {
@@ -217,7 +230,11 @@ impl Rules {
     }
 
     /// Sets the desk-wide trigger order (every installed trigger, once).
-    pub async fn reorder_triggers(&self, store: &Store, order: &[TriggerRef]) -> Result<(), StoreError> {
+    pub async fn reorder_triggers(
+        &self,
+        store: &Store,
+        order: &[TriggerRef],
+    ) -> Result<(), StoreError> {
         let _changing = self.changing.lock().await;
         store.reorder_triggers(order).await?;
         self.reload_locked(store).await

@@ -75,7 +75,15 @@ impl Rules {
         };
         let triggers = triggers_of(plugin, kind);
         let decision = self
-            .cycle(store, kind, ticket, before.as_ref(), Actor::System, &triggers, Mode::DryRun)
+            .cycle(
+                store,
+                kind,
+                ticket,
+                before.as_ref(),
+                Actor::System,
+                &triggers,
+                Mode::DryRun,
+            )
             .await?;
         let changes = decision
             .runs

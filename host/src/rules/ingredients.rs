@@ -24,11 +24,11 @@ pub(super) async fn clashes(
                 && field.definition.field_type != spec.field_type
             {
                 clashes.push((
-                    format!("{}_fields.{}", scope.singular(), spec.key),
+                    format!("{}s.{}", scope.singular(), spec.key),
                     format!(
                         "{} field {:?} exists as a {} field; plugin {} needs it as a {} field: \
                          delete or rename the existing field, then upload again",
-                        scope.singular(),
+                        scope.singular().replace('_', " "),
                         spec.key,
                         field.definition.field_type,
                         info.name,

@@ -40,7 +40,12 @@ pub struct InstalledPlugin {
 }
 
 impl InstalledPlugin {
-    pub fn new(id: i64, compiled: CompiledPlugin, installation: Arc<Installation>, enabled: bool) -> Self {
+    pub fn new(
+        id: i64,
+        compiled: CompiledPlugin,
+        installation: Arc<Installation>,
+        enabled: bool,
+    ) -> Self {
         InstalledPlugin {
             id,
             compiled,
@@ -177,7 +182,9 @@ impl Rules {
             .decide(store, EventKind::Created, ticket, None, actor)
             .await?;
         let disabled = decision.disabled.clone();
-        let saved = store.save_ticket(decision.into_write(Some(comment))).await?;
+        let saved = store
+            .save_ticket(decision.into_write(Some(comment)))
+            .await?;
         self.persist_disabled(store, &disabled).await;
         Ok(saved)
     }
@@ -280,7 +287,12 @@ impl Rules {
         let mut failed_plugins: HashSet<String> = HashSet::new();
         loop {
             let mut fired = false;
-            for Trigger { plugin, key: trigger, .. } in triggers {
+            for Trigger {
+                plugin,
+                key: trigger,
+                ..
+            } in triggers
+            {
                 let key = (plugin.name().to_string(), trigger.clone());
                 if settled.contains(&key) || (mode == Mode::Write && !plugin.enabled()) {
                     continue;

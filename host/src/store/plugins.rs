@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use sqlx::{Any, Row, Transaction};
 
 use super::{Store, StoreError, conflict_or, now_millis};
-use crate::domain::{NewPlugin, PluginPatch, PluginRecord, Problems, Timestamp, TriggerRef, TriggerSetting};
+use crate::domain::{
+    NewPlugin, PluginPatch, PluginRecord, Problems, Timestamp, TriggerRef, TriggerSetting,
+};
 
 const PLUGIN_COLUMNS: &str = "id, name, version, content_hash, config, granted_hosts, enabled, \
      disabled_reason, bundled, created_at, updated_at";
@@ -42,24 +44,31 @@ fn plugin_from_row(
 }
 
 /// Every trigger setting, by plugin, each plugin's in desk-wide order.
-async fn trigger_settings<'e, E>(executor: E, plugin: Option<i64>) -> Result<HashMap<i64, Vec<TriggerSetting>>, StoreError>
+async fn trigger_settings<'e, E>(
+    executor: E,
+    plugin: Option<i64>,
+) -> Result<HashMap<i64, Vec<TriggerSetting>>, StoreError>
 where
     E: sqlx::Executor<'e, Database = Any>,
 {
     let rows = match plugin {
-        Some(id) => sqlx::query(
-            "SELECT plugin_id, trigger_key, active, position FROM plugin_triggers \
+        Some(id) => {
+            sqlx::query(
+                "SELECT plugin_id, trigger_key, active, position FROM plugin_triggers \
              WHERE plugin_id = $1 ORDER BY position, trigger_key",
-        )
-        .bind(id)
-        .fetch_all(executor)
-        .await?,
-        None => sqlx::query(
-            "SELECT plugin_id, trigger_key, active, position FROM plugin_triggers \
+            )
+            .bind(id)
+            .fetch_all(executor)
+            .await?
+        }
+        None => {
+            sqlx::query(
+                "SELECT plugin_id, trigger_key, active, position FROM plugin_triggers \
              ORDER BY position, plugin_id, trigger_key",
-        )
-        .fetch_all(executor)
-        .await?,
+            )
+            .fetch_all(executor)
+            .await?
+        }
     };
     let mut by_plugin: HashMap<i64, Vec<TriggerSetting>> = HashMap::new();
     for row in rows {
@@ -128,12 +137,11 @@ async fn save_in(
         .await
         .map_err(|e| conflict_or(e, &[("name", &format!("a plugin named {:?}", plugin.name))]))?,
     };
-    let kept: Vec<String> = sqlx::query_scalar(
-        "SELECT trigger_key FROM plugin_triggers WHERE plugin_id = $1",
-    )
-    .bind(id)
-    .fetch_all(&mut **tx)
-    .await?;
+    let kept: Vec<String> =
+        sqlx::query_scalar("SELECT trigger_key FROM plugin_triggers WHERE plugin_id = $1")
+            .bind(id)
+            .fetch_all(&mut **tx)
+            .await?;
     for key in kept.iter().filter(|key| !plugin.trigger_keys.contains(key)) {
         sqlx::query("DELETE FROM plugin_triggers WHERE plugin_id = $1 AND trigger_key = $2")
             .bind(id)
@@ -205,13 +213,24 @@ impl Store {
 
     /// Applies an admin's change (checked by the caller against the plugin's description).
     /// Enabling clears the reason the engine disabled it.
-    pub async fn update_plugin(&self, id: i64, patch: &PluginPatch) -> Result<PluginRecord, StoreError> {
+    pub async fn update_plugin(
+        &self,
+        id: i64,
+        patch: &PluginPatch,
+    ) -> Result<PluginRecord, StoreError> {
         let mut tx = self.pool.begin().await?;
         let current = plugin_in(&mut tx, id).await?;
         let enabled = patch.enabled.unwrap_or(current.enabled);
-        let reason = if patch.enabled.is_some() { None } else { current.disabled_reason };
+        let reason = if patch.enabled.is_some() {
+            None
+        } else {
+            current.disabled_reason
+        };
         let config = patch.config.as_ref().unwrap_or(&current.config);
-        let hosts = patch.granted_hosts.as_ref().unwrap_or(&current.granted_hosts);
+        let hosts = patch
+            .granted_hosts
+            .as_ref()
+            .unwrap_or(&current.granted_hosts);
         sqlx::query(
             "UPDATE plugins SET enabled = $1, disabled_reason = $2, config = $3, \
              granted_hosts = $4, updated_at = $5 WHERE id = $6",
@@ -230,7 +249,12 @@ impl Store {
     }
 
     /// Turns one trigger on or off.
-    pub async fn set_trigger_active(&self, id: i64, key: &str, active: bool) -> Result<PluginRecord, StoreError> {
+    pub async fn set_trigger_active(
+        &self,
+        id: i64,
+        key: &str,
+        active: bool,
+    ) -> Result<PluginRecord, StoreError> {
         let mut tx = self.pool.begin().await?;
         let changed = sqlx::query(
             "UPDATE plugin_triggers SET active = $1 WHERE plugin_id = $2 AND trigger_key = $3",
@@ -268,7 +292,10 @@ impl Store {
             .await?;
         let mut installed = HashSet::new();
         for row in &rows {
-            installed.insert((row.try_get::<i64, _>("plugin_id")?, row.try_get::<String, _>("trigger_key")?));
+            installed.insert((
+                row.try_get::<i64, _>("plugin_id")?,
+                row.try_get::<String, _>("trigger_key")?,
+            ));
         }
         let mut problems = Problems::default();
         let mut seen = HashSet::new();
@@ -277,7 +304,10 @@ impl Store {
             if !installed.contains(&key) {
                 problems.add(
                     &format!("trigger_ids[{index}]"),
-                    format!("plugin {} has no trigger {:?}", entry.plugin_id, entry.trigger),
+                    format!(
+                        "plugin {} has no trigger {:?}",
+                        entry.plugin_id, entry.trigger
+                    ),
                 );
             } else if !seen.insert(key) {
                 problems.add(&format!("trigger_ids[{index}]"), "is listed twice");
@@ -291,7 +321,10 @@ impl Store {
         if !missing.is_empty() && problems.is_empty() {
             problems.add(
                 "trigger_ids",
-                format!("must list every installed trigger; missing: {}", missing.join(", ")),
+                format!(
+                    "must list every installed trigger; missing: {}",
+                    missing.join(", ")
+                ),
             );
         }
         if !problems.is_empty() {
@@ -366,7 +399,10 @@ impl Store {
 
     /// Installs the bundled plugins once per database (a deleted one stays deleted): all of
     /// them and the marker in one transaction, so concurrent first starts install them once.
-    pub async fn install_bundled_plugins(&self, plugins: Vec<NewPlugin>) -> Result<bool, StoreError> {
+    pub async fn install_bundled_plugins(
+        &self,
+        plugins: Vec<NewPlugin>,
+    ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
         let marked = sqlx::query(
             "INSERT INTO settings (key, value) VALUES ($1, 'true') ON CONFLICT (key) DO NOTHING",
