@@ -1077,6 +1077,7 @@ const EXPECTED_ROUTES: &[&str] = &[
     "GET /api/v2/tickets/{id}",
     "PUT /api/v2/tickets/{id}",
     "GET /api/v2/tickets/{id}/comments",
+    "GET /api/v2/tickets/{id}/audits",
     "GET /api/v2/settings",
     "PUT /api/v2/settings",
     "GET /api/v2/rule_runs",

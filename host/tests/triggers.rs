@@ -160,6 +160,22 @@ async fn retail_recipe_escalates_platinum_big_spending_and_influential_customers
                     .map(|c| c["field"].as_str().unwrap())
                     .collect();
                 assert_eq!(changed, ["priority", "group", "tags"], "{run}");
+                // The ticket's history says who changed it.
+                let (status, history) = desk
+                    .call(
+                        reqwest::Method::GET,
+                        &format!("/api/v2/tickets/{}/audits", ticket["id"]),
+                        None,
+                    )
+                    .await;
+                assert_eq!(status, StatusCode::OK, "{history}");
+                let audit = &history["audits"][0];
+                assert_eq!(
+                    audit["description"],
+                    "changed by trigger vip-escalation of plugin retail-vip"
+                );
+                assert_eq!(audit["events"][0]["field_name"], "priority");
+                assert_eq!(audit["events"][0]["value"], json!({"option": "high"}), "{audit}");
             } else {
                 assert_eq!(ticket["priority"], Value::Null, "{email}: untouched");
                 assert_eq!(ticket["group_id"], Value::Null, "{email}");
