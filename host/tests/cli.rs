@@ -130,3 +130,72 @@ fn bad_input_gets_a_clear_message() {
     ]);
     assert!(String::from_utf8_lossy(&output.stderr).contains("is not KEY=VALUE"));
 }
+
+/// `plugin run --ticket` dry-runs an installed plugin on a stored ticket: it reports what the
+/// cycle would change and writes nothing.
+#[test]
+fn run_on_a_stored_ticket_reports_and_writes_nothing() {
+    use wasmdesk_host::domain::{Actor, TicketDraft, UserDraft};
+    use wasmdesk_host::plugins::{Runtime, RuntimeConfig};
+    use wasmdesk_host::rules::Rules;
+    use wasmdesk_host::store::Store;
+
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("desk.db").display());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let ticket_id = runtime.block_on(async {
+        let store = Store::connect(&database).await.unwrap();
+        let plugins = std::sync::Arc::new(Runtime::new(RuntimeConfig::default()).unwrap());
+        // First start: the bundled plugins and their fields are installed.
+        Rules::open(&store, plugins.clone()).await.unwrap();
+        let customer: UserDraft = serde_json::from_value(serde_json::json!({
+            "name": "Ada", "email": "ada@example.org",
+            "user_fields": {"service_level": "platinum"}
+        }))
+        .unwrap();
+        store.create_user(customer).await.unwrap();
+        // Written while no plugin ran, so it is not escalated.
+        let draft: TicketDraft = serde_json::from_value(serde_json::json!({
+            "description": "Late order", "requester": {"email": "ada@example.org"}
+        }))
+        .unwrap();
+        let ticket = Rules::new(plugins)
+            .create_ticket(&store, draft, Actor::System)
+            .await
+            .unwrap();
+        store.close().await;
+        ticket.id
+    });
+
+    let report = json(&wasmdesk(&[
+        "plugin",
+        "run",
+        "retail-vip",
+        "--ticket",
+        &ticket_id.to_string(),
+        "--database",
+        &database,
+    ]));
+    assert_eq!(report["ticket_id"], ticket_id);
+    assert_eq!(report["runs"][0]["trigger"], "vip-escalation", "{report}");
+    assert_eq!(report["runs"][0]["outcome"], "fired", "{report}");
+    let changed: Vec<&str> = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(changed, ["priority", "group", "tags"], "{report}");
+
+    runtime.block_on(async {
+        let store = Store::connect(&database).await.unwrap();
+        let ticket = store.ticket(ticket_id).await.unwrap();
+        assert_eq!(ticket.priority, None, "a dry run writes nothing");
+        assert!(store.rule_runs(ticket_id).await.unwrap().is_empty());
+    });
+
+    // Neither --event nor --ticket: clap says what is missing.
+    let output = wasmdesk(&["plugin", "run", "retail-vip"]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--event"));
+}
