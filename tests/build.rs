@@ -11,7 +11,12 @@ fn main() {
         .expect("tests/ sits in the workspace")
         .to_path_buf();
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap());
-    let fixtures = ["hostile-plugin", "other-world", "cycle-plugin"];
+    let fixtures = [
+        "hostile-plugin",
+        "other-world",
+        "cycle-plugin",
+        "idle-plugin",
+    ];
     wasmdesk_build_support::rerun_if_changed(&workspace, &["tests/fixtures"]);
     let built = wasmdesk_build_support::build_components(
         &workspace,

@@ -175,7 +175,11 @@ async fn retail_recipe_escalates_platinum_big_spending_and_influential_customers
                     "changed by trigger vip-escalation of plugin retail-vip"
                 );
                 assert_eq!(audit["events"][0]["field_name"], "priority");
-                assert_eq!(audit["events"][0]["value"], json!({"option": "high"}), "{audit}");
+                assert_eq!(
+                    audit["events"][0]["value"],
+                    json!({"option": "high"}),
+                    "{audit}"
+                );
             } else {
                 assert_eq!(ticket["priority"], Value::Null, "{email}: untouched");
                 assert_eq!(ticket["group_id"], Value::Null, "{email}");

@@ -192,3 +192,44 @@ async fn hostile_plugin_run(rules: &Rules, store: &Store) {
             .enabled()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plugins_that_do_not_subscribe_to_the_event_are_not_run() {
+    for (store, _dir) in stores("subscribed").await {
+        let copies: Vec<Vec<u8>> = (0..3).map(support::idle_wasm).collect();
+        let rules = engine(&store, &copies).await;
+        let names: Vec<String> = rules
+            .plugins()
+            .iter()
+            .map(|p| p.name().to_string())
+            .collect();
+        assert_eq!(
+            names,
+            ["idle-plugin-000", "idle-plugin-001", "idle-plugin-002"]
+        );
+        let ticket = rules
+            .create_ticket(&store, draft("a@example.org"), Actor::System)
+            .await
+            .unwrap();
+        // On update they run (and never match): a dry run shows the trigger was evaluated.
+        let plugin = rules.plugins()[0].clone();
+        let dry = rules
+            .dry_run_ticket(
+                &store,
+                &plugin,
+                ticket.id,
+                wasmdesk_host::domain::EventKind::Created,
+            )
+            .await
+            .unwrap();
+        assert!(dry.runs.is_empty(), "not subscribed to created: {dry:?}");
+        let event: wasmdesk_host::domain::Event =
+            serde_json::from_value(json!({"kind": "updated"})).unwrap();
+        let decided = rules.dry_run_event(&plugin, event).await;
+        assert_eq!(decided.len(), 1);
+        assert!(
+            !decided[0].matched && decided[0].error.is_none(),
+            "{decided:?}"
+        );
+    }
+}

@@ -99,9 +99,13 @@ impl From<RuleRun> for TicketAudit {
     fn from(run: RuleRun) -> Self {
         let by = format!("trigger {} of plugin {}", run.trigger, run.plugin);
         let description = match run.outcome {
-            RunOutcome::Fired if run.changes.is_empty() => format!("{by} fired and changed nothing"),
+            RunOutcome::Fired if run.changes.is_empty() => {
+                format!("{by} fired and changed nothing")
+            }
             RunOutcome::Fired => format!("changed by {by}"),
-            RunOutcome::InvalidActions => format!("{by} matched, but its actions were invalid: nothing applied"),
+            RunOutcome::InvalidActions => {
+                format!("{by} matched, but its actions were invalid: nothing applied")
+            }
             RunOutcome::Failed => format!("{by} failed: counted as not matched"),
         };
         TicketAudit {
@@ -117,11 +121,17 @@ impl From<RuleRun> for TicketAudit {
             events: run
                 .changes
                 .into_iter()
-                .map(|Change { field, previous, current }| AuditEvent {
-                    field_name: field,
-                    previous_value: previous,
-                    value: current,
-                })
+                .map(
+                    |Change {
+                         field,
+                         previous,
+                         current,
+                     }| AuditEvent {
+                        field_name: field,
+                        previous_value: previous,
+                        value: current,
+                    },
+                )
                 .collect(),
             error: run.error,
         }

@@ -18,6 +18,26 @@ pub fn cycle_wasm() -> Vec<u8> {
     std::fs::read(env!("CYCLE_PLUGIN_WASM")).expect("the cycle fixture was built")
 }
 
+/// The fixture plugin that only listens to updates and never matches, renamed to
+/// `idle-plugin-{copy:03}` (a plugin's name is unique; the placeholder keeps the width, so the
+/// component stays valid).
+pub fn idle_wasm(copy: u32) -> Vec<u8> {
+    let bytes = std::fs::read(env!("IDLE_PLUGIN_WASM")).expect("the idle fixture was built");
+    let placeholder = b"idle-plugin-000";
+    let name = format!("idle-plugin-{copy:03}");
+    assert_eq!(name.len(), placeholder.len(), "at most 1000 copies");
+    let mut renamed = bytes.clone();
+    let mut found = false;
+    for start in 0..=bytes.len() - placeholder.len() {
+        if &bytes[start..start + placeholder.len()] == placeholder {
+            renamed[start..start + placeholder.len()].copy_from_slice(name.as_bytes());
+            found = true;
+        }
+    }
+    assert!(found, "the idle fixture holds its name placeholder");
+    renamed
+}
+
 /// A valid component of an unrelated world.
 pub fn other_world_wasm() -> Vec<u8> {
     std::fs::read(env!("OTHER_WORLD_WASM")).expect("the other-world fixture was built")
