@@ -80,6 +80,7 @@ impl Rules {
                 kind,
                 ticket,
                 before.as_ref(),
+                None,
                 Actor::System,
                 &triggers,
                 Mode::DryRun,

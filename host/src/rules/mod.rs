@@ -22,7 +22,7 @@ pub use catalog::PluginAdminError;
 pub use dry_run::{DryRun, EventDryRun, ReplayedTicket};
 
 use crate::domain::rule_run::{NewRuleRun, RunOutcome};
-use crate::domain::{Actor, CommentDraft, EventKind, Ticket, TicketDraft};
+use crate::domain::{Actor, CommentDraft, EventKind, Ticket, TicketDraft, User};
 use crate::plugins::{CompiledPlugin, Installation, Outcome, Runtime};
 use crate::store::{Store, StoreError, TicketWrite};
 use apply::Applied;
@@ -177,10 +177,18 @@ impl Rules {
         draft: TicketDraft,
         actor: Actor,
     ) -> Result<Ticket, StoreError> {
-        let (ticket, comment) = store.resolve_new_ticket(draft).await?;
+        let new = store.resolve_new_ticket(draft).await?;
         let decision = self
-            .decide(store, EventKind::Created, ticket, None, actor)
+            .run_cycle(
+                store,
+                EventKind::Created,
+                new.ticket,
+                None,
+                Some(new.requester),
+                actor,
+            )
             .await?;
+        let comment = new.comment;
         let disabled = decision.disabled.clone();
         let saved = store
             .save_ticket(decision.into_write(Some(comment)))
@@ -230,6 +238,20 @@ impl Rules {
         before: Option<&Ticket>,
         actor: Actor,
     ) -> Result<Decision, StoreError> {
+        self.run_cycle(store, kind, ticket, before, None, actor)
+            .await
+    }
+
+    /// [`Rules::decide`] with the requester when the caller already has it (a query saved).
+    async fn run_cycle(
+        &self,
+        store: &Store,
+        kind: EventKind,
+        ticket: Ticket,
+        before: Option<&Ticket>,
+        requester: Option<User>,
+        actor: Actor,
+    ) -> Result<Decision, StoreError> {
         let triggers: Vec<Trigger> = self
             .loaded()
             .order
@@ -237,8 +259,17 @@ impl Rules {
             .filter(|trigger| trigger.events.contains(&kind) && trigger.plugin.enabled())
             .cloned()
             .collect();
-        self.cycle(store, kind, ticket, before, actor, &triggers, Mode::Write)
-            .await
+        self.cycle(
+            store,
+            kind,
+            ticket,
+            before,
+            requester,
+            actor,
+            &triggers,
+            Mode::Write,
+        )
+        .await
     }
 
     /// Zendesk's cycle over `triggers`.
@@ -249,6 +280,7 @@ impl Rules {
         kind: EventKind,
         ticket: Ticket,
         before: Option<&Ticket>,
+        requester: Option<User>,
         actor: Actor,
         triggers: &[Trigger],
         mode: Mode,
@@ -261,7 +293,10 @@ impl Rules {
                 disabled: Vec::new(),
             });
         }
-        let requester = store.user(ticket.requester_id).await?;
+        let requester = match requester {
+            Some(requester) if requester.id == ticket.requester_id => requester,
+            _ => store.user(ticket.requester_id).await?,
+        };
         let organization = match ticket.organization_id {
             Some(id) => Some(store.organization(id).await?),
             None => None,

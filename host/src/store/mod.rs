@@ -20,7 +20,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, AssertSqlSafe, Executor};
 
 pub use settings::Setting;
-pub use tickets::{TicketFilter, TicketWrite};
+pub use tickets::{NewTicket, TicketFilter, TicketWrite};
 pub use users::UserSearch;
 
 use crate::domain::Problems;

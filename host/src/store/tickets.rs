@@ -13,7 +13,7 @@ use super::rows::{Bind, bind_all, parse_column, tags_from_column, tags_to_column
 use super::{Listing, Page, Store, StoreError, now_millis};
 use crate::domain::{
     Channel, Comment, CommentDraft, CustomValues, FieldScope, Problems, Status, Ticket,
-    TicketChanges, TicketDraft, Timestamp,
+    TicketChanges, TicketDraft, Timestamp, User,
 };
 
 /// Which tickets a listing shows; every filter given must hold.
@@ -67,6 +67,15 @@ fn comment_from_row(row: &sqlx::any::AnyRow) -> Result<Comment, StoreError> {
         public: row.try_get::<i64, _>("public")? != 0,
         created_at: Timestamp(row.try_get("created_at")?),
     })
+}
+
+/// A new ticket checked and resolved, not yet stored: the ticket, its first comment, and the
+/// requester as found or created (the trigger engine shows it to plugins).
+#[derive(Debug, Clone)]
+pub struct NewTicket {
+    pub ticket: Ticket,
+    pub comment: CommentDraft,
+    pub requester: User,
 }
 
 /// A ticket write with everything the trigger cycle decided, committed in one transaction.
@@ -190,7 +199,9 @@ impl Store {
     /// Creates a ticket with its first comment. The requester is named by id or by email (then
     /// found or created like a first contact); the organization defaults to the requester's.
     pub async fn create_ticket(&self, draft: TicketDraft) -> Result<Ticket, StoreError> {
-        let (ticket, comment) = self.resolve_new_ticket(draft).await?;
+        let NewTicket {
+            ticket, comment, ..
+        } = self.resolve_new_ticket(draft).await?;
         let mut tx = self.pool.begin().await?;
         let id = insert_ticket(&mut tx, &ticket).await?;
         insert_comment(&mut tx, id, &comment).await?;
@@ -283,10 +294,7 @@ impl Store {
     }
 
     /// The ticket a create draft describes (id 0), and its first comment.
-    pub async fn resolve_new_ticket(
-        &self,
-        draft: TicketDraft,
-    ) -> Result<(Ticket, CommentDraft), StoreError> {
+    pub async fn resolve_new_ticket(&self, draft: TicketDraft) -> Result<NewTicket, StoreError> {
         let changes = draft.validate()?;
         let mut problems = Problems::default();
         let Some(comment) = changes.comment.clone() else {
@@ -352,7 +360,15 @@ impl Store {
             author_id: comment.author_id.or(Some(ticket.requester_id)),
             ..comment
         };
-        problems.into_result((ticket, comment)).map_err(Into::into)
+        match requester {
+            Some(requester) if problems.is_empty() => Ok(NewTicket {
+                ticket,
+                comment,
+                requester,
+            }),
+            // Every way to have no requester added a problem.
+            _ => Err(problems.into()),
+        }
     }
 
     /// `current` with a draft's changes applied and checked, and the comment to add.
