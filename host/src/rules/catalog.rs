@@ -129,6 +129,9 @@ impl Rules {
                 plugin
                     .failing_writes
                     .store(old.failing_writes(), Ordering::Relaxed);
+                plugin
+                    .offloaded
+                    .store(old.offloaded.load(Ordering::Relaxed), Ordering::Relaxed);
             }
             let plugin = Arc::new(plugin);
             for setting in record.triggers.iter().filter(|t| t.active) {

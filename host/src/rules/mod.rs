@@ -37,7 +37,13 @@ pub struct InstalledPlugin {
     enabled: AtomicBool,
     /// Ticket writes in a row on which one of its triggers failed.
     failing_writes: AtomicU32,
+    /// Runs on the blocking pool, not inline (see [`Rules::evaluate`]).
+    offloaded: AtomicBool,
 }
+
+/// Fuel above which one evaluation moves a plugin off the async workers for good (about a
+/// millisecond of work; the bundled plugins use about 11,000).
+const INLINE_FUEL: u64 = 1_000_000;
 
 impl InstalledPlugin {
     pub fn new(
@@ -52,6 +58,7 @@ impl InstalledPlugin {
             installation,
             enabled: AtomicBool::new(enabled),
             failing_writes: AtomicU32::new(0),
+            offloaded: AtomicBool::new(false),
         }
     }
 
@@ -465,8 +472,14 @@ impl Rules {
         disabled
     }
 
-    /// Runs one trigger on a blocking thread (plugins run synchronously), at most as many at
-    /// once as the runtime has instance slots.
+    /// Runs one trigger, at most as many at once as the runtime has instance slots.
+    ///
+    /// Where: a plugin that can only compute (no granted hosts, so `http-get` is refused
+    /// without waiting) and has stayed cheap runs right here, on the async worker: a typical
+    /// evaluation takes tens of microseconds, less than handing it to another thread and back,
+    /// and those handoffs dominated the engine's cost. A plugin that may wait on the network, has
+    /// failed, or spent more than [`INLINE_FUEL`] once runs on the blocking pool from then on,
+    /// so a slow or hostile plugin cannot hold an async worker for its whole deadline again.
     async fn evaluate(
         &self,
         plugin: &Arc<InstalledPlugin>,
@@ -478,6 +491,17 @@ impl Rules {
             .acquire()
             .await
             .expect("the semaphore is never closed");
+        if plugin.installation.origins().is_empty() && !plugin.offloaded.load(Ordering::Relaxed) {
+            let evaluation =
+                self.runtime
+                    .evaluate(&plugin.compiled, &plugin.installation, trigger, &event);
+            if matches!(evaluation.outcome, Outcome::Failed(_))
+                || evaluation.fuel_used > INLINE_FUEL
+            {
+                plugin.offloaded.store(true, Ordering::Relaxed);
+            }
+            return evaluation;
+        }
         let runtime = self.runtime.clone();
         let plugin = plugin.clone();
         let trigger = trigger.to_string();
