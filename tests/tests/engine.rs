@@ -233,3 +233,96 @@ async fn plugins_that_do_not_subscribe_to_the_event_are_not_run() {
         );
     }
 }
+
+/// `bytes` with a custom section appended: the same plugin, another content hash.
+fn another_build(bytes: &[u8]) -> Vec<u8> {
+    let name = b"wasmdesk-test-build";
+    let payload = b"2";
+    let mut section = vec![name.len() as u8];
+    section.extend_from_slice(name);
+    section.extend_from_slice(payload);
+    let mut out = bytes.to_vec();
+    out.push(0); // custom section id
+    out.push(section.len() as u8); // LEB128, < 128
+    out.extend_from_slice(&section);
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_version_replaces_the_old_while_writes_in_flight_finish_on_the_old() {
+    use std::time::Duration;
+    use wasmdesk_host::domain::PluginPatch;
+    use wasmdesk_host::plugins::Limits;
+
+    // A peer slow enough that the upload lands while the first write waits on it.
+    let peer = support::Peer::start(|_| support::Reply::slow(Duration::from_millis(2500)));
+    let runtime = Arc::new(
+        Runtime::new(RuntimeConfig {
+            limits: Limits {
+                deadline: Duration::from_secs(10),
+                http_timeout: Duration::from_secs(8),
+                ..Limits::default()
+            },
+            ..RuntimeConfig::default()
+        })
+        .unwrap(),
+    );
+    let (store, _dir) = stores("replace").await.remove(0);
+    let rules = Rules::new(runtime);
+    let (v1, _) = rules
+        .install_component(&store, support::hostile_wasm())
+        .await
+        .unwrap();
+    for trigger in &v1.triggers {
+        if trigger.key != "http-get" {
+            rules
+                .set_trigger_active(&store, v1.id, &trigger.key, false)
+                .await
+                .unwrap();
+        }
+    }
+    let patch = PluginPatch {
+        config: Some([("url".to_string(), peer.url("/loyalty"))].into()),
+        granted_hosts: Some(vec![peer.origin.clone()]),
+        ..PluginPatch::default()
+    };
+    rules.update_plugin(&store, v1.id, patch).await.unwrap();
+
+    let in_flight = {
+        let (rules, store) = (rules.clone(), store.clone());
+        tokio::spawn(async move {
+            rules
+                .create_ticket(&store, draft("first@example.org"), Actor::System)
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let v2_bytes = another_build(&support::hostile_wasm());
+    let (v2, created) = rules.install_component(&store, v2_bytes).await.unwrap();
+    assert!(!created, "same name: replaced in place");
+    assert_eq!(v2.id, v1.id);
+    assert_ne!(v2.content_hash, v1.content_hash);
+    assert!(
+        !in_flight.is_finished(),
+        "the upload did not wait for the write in flight"
+    );
+
+    let first = in_flight.await.unwrap().unwrap();
+    let runs = store.rule_runs(first.id).await.unwrap();
+    assert_eq!(runs.len(), 1, "{runs:#?}");
+    assert_eq!(
+        runs[0].content_hash, v1.content_hash,
+        "finished on the old version"
+    );
+    assert_eq!(first.tags, ["http-get"]);
+
+    let second = rules
+        .create_ticket(&store, draft("second@example.org"), Actor::System)
+        .await
+        .unwrap();
+    let runs = store.rule_runs(second.id).await.unwrap();
+    assert_eq!(
+        runs[0].content_hash, v2.content_hash,
+        "later writes run the new one"
+    );
+}
