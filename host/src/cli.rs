@@ -113,6 +113,9 @@ fn serve_config(args: ServeArgs) -> anyhow::Result<ServeConfig> {
                 .unwrap_or(defaults.request_timeout),
         },
         admin_token: args.admin_token,
+        plugin_failure_limit: file
+            .plugin_failure_limit
+            .unwrap_or(crate::rules::Rules::DEFAULT_FAILURE_LIMIT),
         plugin_cache_dir: file
             .plugin_cache_dir
             .unwrap_or_else(|| PathBuf::from(DEFAULT_PLUGIN_CACHE_DIR)),
@@ -329,4 +332,43 @@ fn load(runtime: &Runtime, plugin: &str) -> anyhow::Result<CompiledPlugin> {
     runtime
         .load(&bytes)
         .with_context(|| format!("{plugin} was refused"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(config: &Path) -> ServeArgs {
+        ServeArgs {
+            database: None,
+            listen: None,
+            config: Some(config.to_path_buf()),
+            log_format: None,
+            admin_token: None,
+        }
+    }
+
+    #[test]
+    fn the_configuration_file_sets_the_plugin_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wasmdesk.toml");
+        std::fs::write(
+            &path,
+            "plugin_failure_limit = 2\nplugin_cache_dir = \"/var/cache/wasmdesk\"\n",
+        )
+        .unwrap();
+        let config = serve_config(args(&path)).unwrap();
+        assert_eq!(config.plugin_failure_limit, 2);
+        assert_eq!(
+            config.plugin_cache_dir,
+            PathBuf::from("/var/cache/wasmdesk")
+        );
+
+        std::fs::write(&path, "").unwrap();
+        let config = serve_config(args(&path)).unwrap();
+        assert_eq!(
+            config.plugin_failure_limit,
+            crate::rules::Rules::DEFAULT_FAILURE_LIMIT
+        );
+    }
 }

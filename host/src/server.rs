@@ -37,6 +37,8 @@ pub struct FileConfig {
     pub max_body_bytes: Option<usize>,
     pub request_timeout_secs: Option<u64>,
     pub plugin_cache_dir: Option<PathBuf>,
+    /// Ticket writes in a row on which a plugin fails before it is disabled.
+    pub plugin_failure_limit: Option<u32>,
 }
 
 impl FileConfig {
@@ -70,6 +72,8 @@ pub struct ServeConfig {
     pub admin_token: Option<String>,
     /// Where compiled plugins are kept across restarts.
     pub plugin_cache_dir: PathBuf,
+    /// Ticket writes in a row on which a plugin fails before the engine disables it.
+    pub plugin_failure_limit: u32,
 }
 
 /// Compiled plugins are cached here unless configured otherwise.
@@ -101,9 +105,10 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         ..RuntimeConfig::default()
     };
     let runtime = Arc::new(Runtime::new(runtime_config)?);
-    let rules = Rules::open(&store, runtime)
+    let mut rules = Rules::open(&store, runtime)
         .await
         .context("loading the installed plugins")?;
+    rules.set_failure_limit(config.plugin_failure_limit);
     let shutdown = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

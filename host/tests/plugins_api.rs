@@ -463,10 +463,14 @@ async fn bundled_plugins_are_installed_on_first_start_and_admins_manage_them() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_uploads_are_refused_with_the_reason() {
-    let (store, _dir) = common::stores("bad_uploads").await.remove(0);
-    let rules = Rules::load(&store, common::runtime()).await.unwrap();
-    let desk = Desk::start(store.clone(), rules).await;
+    for (store, _dir) in common::stores("bad_uploads").await {
+        let rules = Rules::load(&store, common::runtime()).await.unwrap();
+        let desk = Desk::start(store.clone(), rules).await;
+        bad_uploads(&desk).await;
+    }
+}
 
+async fn bad_uploads(desk: &Desk) {
     let (status, body) = desk
         .upload(
             &desk.admin,
