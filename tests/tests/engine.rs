@@ -12,22 +12,11 @@ use wasmdesk_host::plugins::{Runtime, RuntimeConfig};
 use wasmdesk_host::rules::Rules;
 use wasmdesk_host::store::Store;
 
-/// Stores to run on: a SQLite file, and a fresh PostgreSQL schema when configured.
-async fn stores(test: &str) -> Vec<(Store, tempfile::TempDir)> {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("desk.db").display());
-    let mut stores = vec![(Store::connect(&url).await.unwrap(), dir)];
-    if let Ok(url) = std::env::var("WASMDESK_TEST_DATABASE_URL") {
-        let schema = format!("e_{test}_{}", std::process::id());
-        let store = Store::connect_in_schema(&url, &schema)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("WASMDESK_TEST_DATABASE_URL={url} is set but unusable: {e}")
-            });
-        stores.push((store, tempfile::tempdir().unwrap()));
-    }
-    stores
-}
+/// Stores to run on: a SQLite file, and a fresh PostgreSQL schema when configured (the host's
+/// test helpers, so stale schemas of earlier runs are dropped the same way).
+#[path = "../../host/tests/common/mod.rs"]
+mod common;
+use common::stores;
 
 fn draft(email: &str) -> TicketDraft {
     serde_json::from_value(json!({"description": "Help", "requester": {"email": email}})).unwrap()
