@@ -270,6 +270,20 @@ async fn bundled_plugins_are_installed_on_first_start_and_admins_manage_them() {
                 .contains("spend_threshold"),
             "{body}"
         );
+        // A group name that cannot be a group: refused, nothing saved.
+        let (status, body) = desk
+            .call(
+                Method::PUT,
+                &format!("/api/v2/plugins/{retail_id}/config"),
+                Some(json!({"config": {"group": "   "}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body["details"]["config.group"].is_array(), "{body}");
+        let shown = desk
+            .ok(Method::GET, &format!("/api/v2/plugins/{retail_id}"), None)
+            .await;
+        assert_eq!(shown["plugin"]["config"]["group"], "Concierge", "{shown}");
 
         // Grants: origins only, every bad one named; revoking is granting fewer.
         let (status, body) = desk

@@ -208,12 +208,14 @@ impl Rules {
         if !problems.is_empty() {
             return Err(StoreError::Rejected(problems).into());
         }
-        let record = store.update_plugin(id, &patch).await?;
-        if let (Some(plugin), Some(_)) = (&running, &patch.config) {
+        // The group a new configuration names is created first: if it cannot be (say, an empty
+        // name), the configuration is refused and nothing is saved.
+        if let (Some(plugin), Some(config)) = (&running, &patch.config) {
             let info = plugin.compiled.info();
-            let installation = Installation::new(info, record.config.clone(), origins(&record));
+            let installation = Installation::new(info, config.clone(), Vec::new());
             ingredients::create(store, info, &installation).await?;
         }
+        let record = store.update_plugin(id, &patch).await?;
         self.reload_locked(store).await?;
         Ok(record)
     }

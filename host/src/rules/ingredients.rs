@@ -90,17 +90,37 @@ pub(super) async fn create(
             }
         }
     }
-    let mut groups: Vec<String> = info.groups.clone();
-    // A configured group (e.g. `group = Concierge`) is an ingredient too.
-    if let Some(group) = installation.config_value("group") {
-        groups.push(group.to_string());
+    for group in &info.groups {
+        ensure_group(store, group).await?;
     }
-    for group in groups {
-        if store.group_by_name(&group).await?.is_none() {
-            match store.create_group(GroupDraft::named(&group)).await {
-                Ok(_) | Err(StoreError::Conflict(_)) => {}
-                Err(other) => return Err(other),
-            }
+    // A configured group (e.g. `group = Concierge`) is an ingredient too; a name that cannot
+    // be a group is the configuration's fault.
+    if let Some(group) = installation.config_value("group") {
+        ensure_group(store, group)
+            .await
+            .map_err(|error| match error {
+                StoreError::Rejected(problems) => {
+                    let mut named = crate::domain::Problems::default();
+                    for reason in problems.0.into_values().flatten() {
+                        named.add(
+                            "config.group",
+                            format!("{group:?} cannot be a group: {reason}"),
+                        );
+                    }
+                    StoreError::Rejected(named)
+                }
+                other => other,
+            })?;
+    }
+    Ok(())
+}
+
+async fn ensure_group(store: &Store, name: &str) -> Result<(), StoreError> {
+    if store.group_by_name(name).await?.is_none() {
+        match store.create_group(GroupDraft::named(name)).await {
+            // Another request created it first.
+            Ok(_) | Err(StoreError::Conflict(_)) => {}
+            Err(other) => return Err(other),
         }
     }
     Ok(())
