@@ -94,6 +94,8 @@ async fn a_hostile_plugin_never_costs_a_ticket_and_is_disabled_when_it_keeps_fai
             record.disabled_reason.as_deref(),
             Some("it failed on 2 ticket writes in a row")
         );
+        // Six failing triggers on each of the two writes, as the admin's listing counts them.
+        assert_eq!(store.plugin_failures().await.unwrap()["hostile"], 12);
         // A new upload of the same plugin is new code: it runs again.
         restarted
             .install_component(&store, support::hostile_wasm())
