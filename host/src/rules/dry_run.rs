@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::{InstalledPlugin, Mode, Rules, Trigger};
+use super::{InstalledPlugin, Mode, Rules, Trigger, Write};
 use crate::domain::rule_run::NewRuleRun;
 use crate::domain::{Action, Actor, Change, Event, EventKind};
 use crate::plugins::{LogLine, Outcome};
@@ -74,18 +74,14 @@ impl Rules {
             EventKind::Updated => Some(ticket.clone()),
         };
         let triggers = triggers_of(plugin, kind);
-        let decision = self
-            .cycle(
-                store,
-                kind,
-                ticket,
-                before.as_ref(),
-                None,
-                Actor::System,
-                &triggers,
-                Mode::DryRun,
-            )
-            .await?;
+        let write = Write {
+            kind,
+            ticket,
+            before: before.as_ref(),
+            requester: None,
+            actor: Actor::System,
+        };
+        let decision = self.cycle(store, write, &triggers, Mode::DryRun).await?;
         let changes = decision
             .runs
             .iter()

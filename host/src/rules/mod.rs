@@ -131,6 +131,18 @@ impl Decision {
     }
 }
 
+/// The ticket write a cycle decides on.
+struct Write<'a> {
+    kind: EventKind,
+    /// The ticket as the request left it.
+    ticket: Ticket,
+    /// The stored version, for an update.
+    before: Option<&'a Ticket>,
+    /// The requester, when the caller already holds it (a query saved).
+    requester: Option<User>,
+    actor: Actor,
+}
+
 /// Whether a cycle is a real write (failures count towards disabling) or a dry run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -185,23 +197,15 @@ impl Rules {
         actor: Actor,
     ) -> Result<Ticket, StoreError> {
         let new = store.resolve_new_ticket(draft).await?;
-        let decision = self
-            .run_cycle(
-                store,
-                EventKind::Created,
-                new.ticket,
-                None,
-                Some(new.requester),
-                actor,
-            )
-            .await?;
-        let comment = new.comment;
-        let disabled = decision.disabled.clone();
-        let saved = store
-            .save_ticket(decision.into_write(Some(comment)))
-            .await?;
-        self.persist_disabled(store, &disabled).await;
-        Ok(saved)
+        let write = Write {
+            kind: EventKind::Created,
+            ticket: new.ticket,
+            before: None,
+            requester: Some(new.requester),
+            actor,
+        };
+        let decision = self.decide_write(store, write).await?;
+        self.save(store, decision, Some(new.comment)).await
     }
 
     /// Updates a ticket the same way; the event carries what the request changed.
@@ -217,6 +221,16 @@ impl Rules {
         let decision = self
             .decide(store, EventKind::Updated, ticket, Some(&current), actor)
             .await?;
+        self.save(store, decision, comment).await
+    }
+
+    /// Stores what a cycle decided in one transaction, then records the plugins it disabled.
+    async fn save(
+        &self,
+        store: &Store,
+        decision: Decision,
+        comment: Option<CommentDraft>,
+    ) -> Result<Ticket, StoreError> {
         let disabled = decision.disabled.clone();
         let saved = store.save_ticket(decision.into_write(comment)).await?;
         self.persist_disabled(store, &disabled).await;
@@ -245,53 +259,42 @@ impl Rules {
         before: Option<&Ticket>,
         actor: Actor,
     ) -> Result<Decision, StoreError> {
-        self.run_cycle(store, kind, ticket, before, None, actor)
-            .await
+        let write = Write {
+            kind,
+            ticket,
+            before,
+            requester: None,
+            actor,
+        };
+        self.decide_write(store, write).await
     }
 
-    /// [`Rules::decide`] with the requester when the caller already has it (a query saved).
-    async fn run_cycle(
-        &self,
-        store: &Store,
-        kind: EventKind,
-        ticket: Ticket,
-        before: Option<&Ticket>,
-        requester: Option<User>,
-        actor: Actor,
-    ) -> Result<Decision, StoreError> {
+    async fn decide_write(&self, store: &Store, write: Write<'_>) -> Result<Decision, StoreError> {
         let triggers: Vec<Trigger> = self
             .loaded()
             .order
             .iter()
-            .filter(|trigger| trigger.events.contains(&kind) && trigger.plugin.enabled())
+            .filter(|trigger| trigger.events.contains(&write.kind) && trigger.plugin.enabled())
             .cloned()
             .collect();
-        self.cycle(
-            store,
+        self.cycle(store, write, &triggers, Mode::Write).await
+    }
+
+    /// Zendesk's cycle over `triggers`.
+    async fn cycle(
+        &self,
+        store: &Store,
+        write: Write<'_>,
+        triggers: &[Trigger],
+        mode: Mode,
+    ) -> Result<Decision, StoreError> {
+        let Write {
             kind,
             ticket,
             before,
             requester,
             actor,
-            &triggers,
-            Mode::Write,
-        )
-        .await
-    }
-
-    /// Zendesk's cycle over `triggers`.
-    #[allow(clippy::too_many_arguments)]
-    async fn cycle(
-        &self,
-        store: &Store,
-        kind: EventKind,
-        ticket: Ticket,
-        before: Option<&Ticket>,
-        requester: Option<User>,
-        actor: Actor,
-        triggers: &[Trigger],
-        mode: Mode,
-    ) -> Result<Decision, StoreError> {
+        } = write;
         if triggers.is_empty() {
             return Ok(Decision {
                 ticket,
