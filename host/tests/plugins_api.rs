@@ -589,3 +589,52 @@ async fn a_component_over_the_size_limit_is_a_413() {
         "{body}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn installing_a_plugin_completes_existing_dropdowns_and_keeps_their_options() {
+    for (store, _dir) in common::stores("dropdown_options").await {
+        let rules = Rules::load(&store, common::runtime()).await.unwrap();
+        let desk = Desk::start(store.clone(), rules).await;
+        // The admin's own service levels, one the plugin does not know.
+        let field = desk
+            .ok(
+                Method::POST,
+                "/api/v2/user_fields",
+                Some(
+                    json!({"user_field": {"type": "dropdown", "key": "service_level",
+                    "title": "Service level", "custom_field_options": [
+                        {"name": "Diamond", "value": "diamond"},
+                        {"name": "Platinum", "value": "platinum"}]}}),
+                ),
+            )
+            .await;
+        let field_id = field["user_field"]["id"].as_i64().unwrap();
+        let (status, body) = desk
+            .upload(&desk.admin, "application/wasm", retail_bytes())
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let field = desk
+            .ok(
+                Method::GET,
+                &format!("/api/v2/user_fields/{field_id}"),
+                None,
+            )
+            .await;
+        let values: Vec<&str> = field["user_field"]["custom_field_options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|option| option["value"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            values,
+            ["diamond", "platinum", "gold", "silver", "bronze"],
+            "{field}"
+        );
+        // The fields it declared and lacked, and its group, now exist.
+        let fields = desk.ok(Method::GET, "/api/v2/user_fields", None).await;
+        assert_eq!(fields["count"], 5, "{fields}");
+        let groups = desk.ok(Method::GET, "/api/v2/groups", None).await;
+        assert_eq!(groups["groups"][0]["name"], "VIP", "{groups}");
+    }
+}
