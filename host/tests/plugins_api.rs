@@ -638,3 +638,83 @@ async fn installing_a_plugin_completes_existing_dropdowns_and_keeps_their_option
         assert_eq!(groups["groups"][0]["name"], "VIP", "{groups}");
     }
 }
+
+/// An admin's typo makes a plugin fail on every ticket: every ticket is still saved, each
+/// failure is audited and counted, and after 5 writes in a row the plugin is disabled, with the
+/// reason shown to the admin, until they enable it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_misconfigured_plugin_costs_no_ticket_and_is_disabled_visibly() {
+    for (store, _dir) in common::stores("misconfigured").await {
+        let rules = common::bundled_rules(&store).await;
+        let desk = Desk::start(store.clone(), rules).await;
+        let retail_id = desk.plugin_id("retail-vip").await;
+        desk.ok(
+            Method::PUT,
+            &format!("/api/v2/plugins/{retail_id}/config"),
+            Some(json!({"config": {"spend_threshold": "a thousand"}})),
+        )
+        .await;
+        for n in 0..6 {
+            let ticket = desk.platinum_ticket(&format!("c{n}@example.org")).await;
+            assert_eq!(ticket["priority"], Value::Null, "not escalated: {ticket}");
+            let audit = desk
+                .ok(
+                    Method::GET,
+                    &format!("/api/v2/rule_runs?ticket_id={}", ticket["id"]),
+                    None,
+                )
+                .await;
+            if n < 5 {
+                let run = &audit["rule_runs"][0];
+                assert_eq!(run["outcome"], "failed", "{audit}");
+                assert!(
+                    run["error"].as_str().unwrap().contains("spend_threshold"),
+                    "{run}"
+                );
+                assert_eq!(
+                    run["error"].as_str().unwrap().contains("now disabled"),
+                    n == 4,
+                    "{run}"
+                );
+            } else {
+                assert_eq!(audit["count"], 0, "a disabled plugin does not run: {audit}");
+            }
+        }
+        let shown = desk
+            .ok(Method::GET, &format!("/api/v2/plugins/{retail_id}"), None)
+            .await;
+        assert_eq!(shown["plugin"]["enabled"], false, "{shown}");
+        assert_eq!(
+            shown["plugin"]["disabled_reason"],
+            "it failed on 5 ticket writes in a row"
+        );
+        assert_eq!(shown["plugin"]["failures"], 5);
+        let metrics = desk
+            .client
+            .get(format!("{}/metrics", desk.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            metrics.contains("wasmdesk_plugin_failures_total{plugin=\"retail-vip\"}"),
+            "{metrics}"
+        );
+
+        // Fixed and enabled again: the reason is gone and the recipe works.
+        desk.ok(
+            Method::PUT,
+            &format!("/api/v2/plugins/{retail_id}"),
+            Some(json!({"plugin": {"enabled": true, "config": {}}})),
+        )
+        .await;
+        let shown = desk
+            .ok(Method::GET, &format!("/api/v2/plugins/{retail_id}"), None)
+            .await;
+        assert_eq!(shown["plugin"]["disabled_reason"], Value::Null);
+        let ticket = desk.platinum_ticket("fixed@example.org").await;
+        assert_eq!(ticket["priority"], "high", "{ticket}");
+    }
+}
