@@ -246,7 +246,7 @@ async fn a_new_version_replaces_the_old_while_writes_in_flight_finish_on_the_old
     use wasmdesk_host::plugins::Limits;
 
     // A peer slow enough that the upload lands while the first write waits on it.
-    let peer = support::Peer::start(|_| support::Reply::slow(Duration::from_millis(2500)));
+    let peer = support::Peer::start(|_| support::Reply::slow(Duration::from_secs(5)));
     let runtime = Arc::new(
         Runtime::new(RuntimeConfig {
             limits: Limits {
