@@ -98,18 +98,14 @@ pub struct TriggerBody {
 pub struct Component(#[allow(dead_code)] Vec<u8>);
 
 async fn view(state: &AppState, record: PluginRecord) -> ApiResult<PluginView> {
-    let failures = state.store.plugin_failures().await?;
-    Ok(view_with(state, record, &failures))
+    let failures = state.store.plugin_failure_count(&record.name).await?;
+    Ok(view_with(state, record, failures))
 }
 
-fn view_with(
-    state: &AppState,
-    record: PluginRecord,
-    failures: &BTreeMap<String, i64>,
-) -> PluginView {
+fn view_with(state: &AppState, record: PluginRecord, failures: i64) -> PluginView {
     let running = state.rules.plugin(record.id);
     PluginView {
-        failures: failures.get(&record.name).copied().unwrap_or(0),
+        failures,
         consecutive_failing_writes: running.as_ref().map_or(0, |p| p.failing_writes()),
         describe: running.map(|p| p.compiled.info().clone()),
         record,
@@ -155,7 +151,10 @@ async fn list(_: Admin, State(state): State<AppState>) -> ApiResult<Json<Plugins
         .plugins()
         .await?
         .into_iter()
-        .map(|record| view_with(&state, record, &failures))
+        .map(|record| {
+            let count = failures.get(&record.name).copied().unwrap_or(0);
+            view_with(&state, record, count)
+        })
         .collect();
     Ok(Json(PluginsList {
         count: plugins.len() as i64,

@@ -50,8 +50,9 @@ impl Rules {
     /// then every installed plugin is loaded.
     pub async fn open(store: &Store, runtime: Arc<Runtime>) -> Result<Rules, PluginAdminError> {
         let rules = Rules::new(runtime);
-        rules.install_bundled(store).await?;
-        rules.reload(store).await?;
+        let fresh = rules.install_bundled(store).await?;
+        // Nobody else holds this engine yet, so no change can race the first load.
+        rules.reload_locked(store, &fresh).await?;
         Ok(rules)
     }
 
@@ -63,9 +64,14 @@ impl Rules {
         Ok(rules)
     }
 
-    async fn install_bundled(&self, store: &Store) -> Result<(), PluginAdminError> {
+    /// Installs the bundled plugins on a database's first start; returns what it compiled, so
+    /// the reload that follows does not compile it again.
+    async fn install_bundled(
+        &self,
+        store: &Store,
+    ) -> Result<Vec<CompiledPlugin>, PluginAdminError> {
         if store.bundled_plugins_installed().await? {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let mut compiled = Vec::new();
         for (_, bytes) in bundled() {
@@ -89,17 +95,23 @@ impl Rules {
             }
             tracing::info!("installed the bundled plugins");
         }
-        Ok(())
+        Ok(compiled.into_iter().map(|(plugin, _)| plugin).collect())
     }
 
     /// Reloads the installed plugins from the store and swaps them in. Unchanged code is not
     /// compiled again; a stored component that no longer loads is skipped and logged.
     pub async fn reload(&self, store: &Store) -> Result<(), StoreError> {
         let _changing = self.changing.lock().await;
-        self.reload_locked(store).await
+        self.reload_locked(store, &[]).await
     }
 
-    async fn reload_locked(&self, store: &Store) -> Result<(), StoreError> {
+    /// The reload, under the `changing` lock. `fresh` holds components the caller has just
+    /// compiled; any other new or changed code is read from the store and compiled.
+    async fn reload_locked(
+        &self,
+        store: &Store,
+        fresh: &[CompiledPlugin],
+    ) -> Result<(), StoreError> {
         let records = store.plugins().await?;
         let current = self.loaded();
         let mut plugins = Vec::new();
@@ -109,9 +121,13 @@ impl Rules {
                 .plugins
                 .iter()
                 .find(|p| p.id == record.id && p.compiled.content_hash() == record.content_hash);
-            let compiled = match same_code {
-                Some(plugin) => plugin.compiled.clone(),
-                None => {
+            let just_compiled = fresh
+                .iter()
+                .find(|compiled| compiled.content_hash() == record.content_hash);
+            let compiled = match (same_code, just_compiled) {
+                (Some(plugin), _) => plugin.compiled.clone(),
+                (None, Some(compiled)) => compiled.clone(),
+                (None, None) => {
                     let bytes = store.plugin_component(record.id).await?;
                     match compile(&self.runtime, Arc::new(bytes)).await {
                         Ok(compiled) => compiled,
@@ -182,7 +198,8 @@ impl Rules {
             .await?;
         let installation = Installation::new(info, record.config.clone(), origins(&record));
         ingredients::create(store, info, &installation).await?;
-        self.reload_locked(store).await?;
+        self.reload_locked(store, std::slice::from_ref(&compiled))
+            .await?;
         Ok((record, created))
     }
 
@@ -216,7 +233,7 @@ impl Rules {
             ingredients::create(store, info, &installation).await?;
         }
         let record = store.update_plugin(id, &patch).await?;
-        self.reload_locked(store).await?;
+        self.reload_locked(store, &[]).await?;
         Ok(record)
     }
 
@@ -230,7 +247,7 @@ impl Rules {
     ) -> Result<PluginRecord, StoreError> {
         let _changing = self.changing.lock().await;
         let record = store.set_trigger_active(id, key, active).await?;
-        self.reload_locked(store).await?;
+        self.reload_locked(store, &[]).await?;
         Ok(record)
     }
 
@@ -242,13 +259,13 @@ impl Rules {
     ) -> Result<(), StoreError> {
         let _changing = self.changing.lock().await;
         store.reorder_triggers(order).await?;
-        self.reload_locked(store).await
+        self.reload_locked(store, &[]).await
     }
 
     /// Uninstalls a plugin; its audit rows stay.
     pub async fn delete_plugin(&self, store: &Store, id: i64) -> Result<(), StoreError> {
         let _changing = self.changing.lock().await;
         store.delete_plugin(id).await?;
-        self.reload_locked(store).await
+        self.reload_locked(store, &[]).await
     }
 }

@@ -218,9 +218,14 @@ impl Rules {
     ) -> Result<Ticket, StoreError> {
         let current = store.ticket(id).await?;
         let (ticket, comment) = store.resolve_ticket_update(&current, draft).await?;
-        let decision = self
-            .decide(store, EventKind::Updated, ticket, Some(&current), actor)
-            .await?;
+        let write = Write {
+            kind: EventKind::Updated,
+            ticket,
+            before: Some(&current),
+            requester: None,
+            actor,
+        };
+        let decision = self.decide_write(store, write).await?;
         self.save(store, decision, comment).await
     }
 
@@ -228,10 +233,10 @@ impl Rules {
     async fn save(
         &self,
         store: &Store,
-        decision: Decision,
+        mut decision: Decision,
         comment: Option<CommentDraft>,
     ) -> Result<Ticket, StoreError> {
-        let disabled = decision.disabled.clone();
+        let disabled = std::mem::take(&mut decision.disabled);
         let saved = store.save_ticket(decision.into_write(comment)).await?;
         self.persist_disabled(store, &disabled).await;
         Ok(saved)
@@ -248,27 +253,9 @@ impl Rules {
         }
     }
 
-    /// Runs the trigger cycle for a write of `ticket` (`before` is the stored version for an
-    /// update): the active triggers of the enabled plugins that subscribe to `kind`, in order.
-    /// Never fails for a plugin's sake; only storage errors are errors.
-    pub async fn decide(
-        &self,
-        store: &Store,
-        kind: EventKind,
-        ticket: Ticket,
-        before: Option<&Ticket>,
-        actor: Actor,
-    ) -> Result<Decision, StoreError> {
-        let write = Write {
-            kind,
-            ticket,
-            before,
-            requester: None,
-            actor,
-        };
-        self.decide_write(store, write).await
-    }
-
+    /// Runs the trigger cycle for a write: the active triggers of the enabled plugins that
+    /// subscribe to its kind, in order. Never fails for a plugin's sake; only storage errors
+    /// are errors.
     async fn decide_write(&self, store: &Store, write: Write<'_>) -> Result<Decision, StoreError> {
         let triggers: Vec<Trigger> = self
             .loaded()

@@ -265,6 +265,13 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        if changed > 0 {
+            sqlx::query("UPDATE plugins SET updated_at = $1 WHERE id = $2")
+                .bind(now_millis())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
         let record = plugin_in(&mut tx, id).await?;
         if changed == 0 {
             let keys: Vec<&str> = record.triggers.iter().map(|t| t.key.as_str()).collect();
@@ -274,11 +281,6 @@ impl Store {
                 keys.join(", ")
             )));
         }
-        sqlx::query("UPDATE plugins SET updated_at = $1 WHERE id = $2")
-            .bind(now_millis())
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
         tx.commit().await?;
         Ok(record)
     }
@@ -374,6 +376,16 @@ impl Store {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// How many failed runs the audit holds for one plugin name (an index range count).
+    pub async fn plugin_failure_count(&self, plugin: &str) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM rule_runs WHERE plugin = $1 AND outcome = 'failed'",
+        )
+        .bind(plugin)
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     /// How many failed runs the audit holds for each plugin name.
