@@ -196,7 +196,6 @@ async fn bad_users_are_rejected_with_every_problem_and_nothing_written() {
             keys(error),
             [
                 "email",
-                "name",
                 "organization_id",
                 "phone",
                 "role",

@@ -10,7 +10,7 @@ use wasmdesk_host::domain::rule_run::RunOutcome;
 use wasmdesk_host::domain::{Actor, TicketDraft};
 use wasmdesk_host::plugins::{Runtime, RuntimeConfig};
 use wasmdesk_host::rules::Rules;
-use wasmdesk_host::store::Store;
+use wasmdesk_host::store::{Backend, Store};
 
 /// Stores to run on: a SQLite file, and a fresh PostgreSQL schema when configured (the host's
 /// test helpers, so stale schemas of earlier runs are dropped the same way).
@@ -258,62 +258,72 @@ async fn a_new_version_replaces_the_old_while_writes_in_flight_finish_on_the_old
         })
         .unwrap(),
     );
-    let (store, _dir) = stores("replace").await.remove(0);
-    let rules = Rules::new(runtime);
-    let (v1, _) = rules
-        .install_component(&store, support::hostile_wasm())
-        .await
-        .unwrap();
-    for trigger in &v1.triggers {
-        if trigger.key != "http-get" {
-            rules
-                .set_trigger_active(&store, v1.id, &trigger.key, false)
-                .await
-                .unwrap();
+    for (store, _dir) in stores("replace").await {
+        let rules = Rules::new(runtime.clone());
+        let (v1, _) = rules
+            .install_component(&store, support::hostile_wasm())
+            .await
+            .unwrap();
+        for trigger in &v1.triggers {
+            if trigger.key != "http-get" {
+                rules
+                    .set_trigger_active(&store, v1.id, &trigger.key, false)
+                    .await
+                    .unwrap();
+            }
         }
+        let patch = PluginPatch {
+            config: Some([("url".to_string(), peer.url("/loyalty"))].into()),
+            granted_hosts: Some(vec![peer.origin.clone()]),
+            ..PluginPatch::default()
+        };
+        rules.update_plugin(&store, v1.id, patch).await.unwrap();
+
+        let in_flight = {
+            let (rules, store) = (rules.clone(), store.clone());
+            tokio::spawn(async move {
+                rules
+                    .create_ticket(&store, draft("first@example.org"), Actor::System)
+                    .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let v2_bytes = another_build(&support::hostile_wasm());
+        let (v2, created) = rules.install_component(&store, v2_bytes).await.unwrap();
+        assert!(!created, "same name: replaced in place");
+        assert_eq!(v2.id, v1.id);
+        assert_ne!(v2.content_hash, v1.content_hash);
+        match store.backend() {
+            // Row locks: the upload touches no row the write holds.
+            Backend::Postgres => assert!(
+                !in_flight.is_finished(),
+                "the upload did not wait for the write in flight"
+            ),
+            // One writer at a time: the write holds its turn from its first read to its save (one
+            // transaction), so the upload is saved after it, never beside it.
+            Backend::Sqlite => assert!(
+                in_flight.is_finished(),
+                "on SQLite the upload waits for the write's turn"
+            ),
+        }
+
+        let first = in_flight.await.unwrap().unwrap();
+        let runs = store.rule_runs(first.id).await.unwrap();
+        assert_eq!(runs.len(), 1, "{runs:#?}");
+        assert_eq!(
+            runs[0].content_hash, v1.content_hash,
+            "finished on the old version"
+        );
+        assert_eq!(first.tags, ["http-get"]);
+
+        let second = rules
+            .create_ticket(&store, draft("second@example.org"), Actor::System)
+            .await
+            .unwrap();
+        let runs = store.rule_runs(second.id).await.unwrap();
+        assert_eq!(
+            runs[0].content_hash, v2.content_hash,
+            "later writes run the new one"
+        );
     }
-    let patch = PluginPatch {
-        config: Some([("url".to_string(), peer.url("/loyalty"))].into()),
-        granted_hosts: Some(vec![peer.origin.clone()]),
-        ..PluginPatch::default()
-    };
-    rules.update_plugin(&store, v1.id, patch).await.unwrap();
-
-    let in_flight = {
-        let (rules, store) = (rules.clone(), store.clone());
-        tokio::spawn(async move {
-            rules
-                .create_ticket(&store, draft("first@example.org"), Actor::System)
-                .await
-        })
-    };
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let v2_bytes = another_build(&support::hostile_wasm());
-    let (v2, created) = rules.install_component(&store, v2_bytes).await.unwrap();
-    assert!(!created, "same name: replaced in place");
-    assert_eq!(v2.id, v1.id);
-    assert_ne!(v2.content_hash, v1.content_hash);
-    assert!(
-        !in_flight.is_finished(),
-        "the upload did not wait for the write in flight"
-    );
-
-    let first = in_flight.await.unwrap().unwrap();
-    let runs = store.rule_runs(first.id).await.unwrap();
-    assert_eq!(runs.len(), 1, "{runs:#?}");
-    assert_eq!(
-        runs[0].content_hash, v1.content_hash,
-        "finished on the old version"
-    );
-    assert_eq!(first.tags, ["http-get"]);
-
-    let second = rules
-        .create_ticket(&store, draft("second@example.org"), Actor::System)
-        .await
-        .unwrap();
-    let runs = store.rule_runs(second.id).await.unwrap();
-    assert_eq!(
-        runs[0].content_hash, v2.content_hash,
-        "later writes run the new one"
-    );
 }

@@ -14,7 +14,26 @@ named_enum! {
         /// The plugin failed (trap, fuel, deadline, memory, invalid result, its own error):
         /// counted as not matched.
         Failed => "failed",
+        /// Did not match. Only dry runs report these; the audit keeps firings and failures.
+        NotMatched => "not_matched",
     }
+}
+
+/// Severity of a log line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LogLevel {
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+/// A line a plugin logged during an evaluation (through `log`, or printed to stdout/stderr).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct LogLine {
+    pub level: LogLevel,
+    pub message: String,
 }
 
 /// One audit row.
@@ -32,7 +51,14 @@ pub struct RuleRun {
     /// What the actions changed on the ticket.
     #[schema(value_type = Vec<Object>)]
     pub changes: Vec<Change>,
+    /// What went wrong, for a person.
     pub error: Option<String>,
+    /// What went wrong, for a program: the plugin error's kind (`trap`, `out_of_fuel`,
+    /// `deadline`, `memory_limit`, `stack_overflow`, `output_too_large`, `invalid_result`,
+    /// `capability_denied`, `rejected`, `unknown_trigger`, `unavailable`) or `invalid_actions`.
+    pub error_kind: Option<String>,
+    /// What the plugin logged during this evaluation (bounded per call by the runtime).
+    pub logs: Vec<LogLine>,
     pub fuel_used: i64,
     pub elapsed_us: i64,
     pub created_at: Timestamp,
@@ -48,6 +74,8 @@ pub struct NewRuleRun {
     pub actions: Vec<Action>,
     pub changes: Vec<Change>,
     pub error: Option<String>,
+    pub error_kind: Option<String>,
+    pub logs: Vec<LogLine>,
     pub fuel_used: i64,
     pub elapsed_us: i64,
 }

@@ -92,7 +92,14 @@ fn public_by_default() -> bool {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequesterDraft {
-    pub email: String,
+    /// Found by this address, or created with it (and their organization, by domain).
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Found by this number (any common notation with a country code, stored as E.164), or
+    /// created with it; used when no email is given.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// The new customer's name (default: the address's local part, or the number).
     #[serde(default)]
     pub name: Option<String>,
 }
@@ -236,6 +243,15 @@ impl TicketDraft {
             problems.add(
                 "requester",
                 "send either requester_id or requester, not both",
+            );
+        }
+        if let Some(requester) = &self.requester
+            && requester.email.is_none()
+            && requester.phone.is_none()
+        {
+            problems.add(
+                "requester",
+                "name the requester by email or phone: {\"email\": \"ada@example.com\"}",
             );
         }
         let tags = read_tags(self.tags.as_deref(), &mut problems);

@@ -16,6 +16,15 @@ impl Timestamp {
         Timestamp(elapsed.as_millis() as i64)
     }
 
+    /// Reads `2026-11-25T09:30:00Z` (fractions and a space for the `T` allowed; UTC only).
+    pub fn parse_rfc3339(raw: &str) -> Result<Timestamp, String> {
+        let at = humantime::parse_rfc3339_weak(raw.trim()).map_err(|error| {
+            format!("{raw:?} is not a UTC time like 2026-11-25T09:30:00Z ({error})")
+        })?;
+        let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
+        Ok(Timestamp(since.as_millis() as i64))
+    }
+
     /// `2026-11-25T09:30:00Z` (seconds precision, as Zendesk shows it).
     pub fn rfc3339(self) -> String {
         let at = UNIX_EPOCH + Duration::from_millis(self.0.max(0) as u64);
@@ -53,5 +62,14 @@ mod tests {
             Timestamp(1_764_063_000_000).rfc3339(),
             "2025-11-25T09:30:00Z"
         );
+    }
+
+    #[test]
+    fn read_back_from_rfc3339() {
+        assert_eq!(
+            Timestamp::parse_rfc3339("2025-11-25T09:30:00Z"),
+            Ok(Timestamp(1_764_063_000_000))
+        );
+        assert!(Timestamp::parse_rfc3339("yesterday").is_err());
     }
 }

@@ -97,6 +97,23 @@ pub struct UserChanges {
     pub user_fields: Map<String, Value>,
 }
 
+impl UserChanges {
+    /// The name given, else what a first contact is called: the address's local part, else
+    /// the phone number. `None` when there is nothing to name the user by.
+    pub fn name_or_stand_in(&self) -> Option<String> {
+        self.name
+            .clone()
+            .filter(|name| !name.is_empty())
+            .or_else(|| {
+                self.email
+                    .clone()
+                    .flatten()
+                    .map(|email| email.local_part().to_string())
+            })
+            .or_else(|| self.phone.clone().flatten())
+    }
+}
+
 impl UserDraft {
     /// Checks and normalises every attribute; all problems are reported together.
     pub fn validate(self) -> Result<UserChanges, Problems> {

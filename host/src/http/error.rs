@@ -18,6 +18,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub description: String,
     pub details: BTreeMap<String, Vec<String>>,
+    /// Seconds, for a `Retry-After` header (503).
+    pub retry_after: Option<u32>,
 }
 
 /// The body of every error response.
@@ -39,6 +41,7 @@ impl ApiError {
             code,
             description: description.into(),
             details: BTreeMap::new(),
+            retry_after: None,
         }
     }
 
@@ -111,6 +114,7 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let unauthorized = self.status == StatusCode::UNAUTHORIZED;
+        let retry_after = self.retry_after;
         let body = ErrorBody {
             error: self.code.to_string(),
             description: self.description,
@@ -122,6 +126,11 @@ impl IntoResponse for ApiError {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer realm=\"wasmdesk\""),
             );
+        }
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }
@@ -145,9 +154,21 @@ impl From<StoreError> for ApiError {
                 error.details = problems.0;
                 error
             }
-            StoreError::Invalid(description) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", description)
+            // The database could not do it (unreachable, busy, a transaction it gave up on):
+            // nothing was written, and the same request may well succeed in a moment.
+            other if other.is_transient() => {
+                tracing::error!(error = %other, "storage unavailable; the write was not saved");
+                let mut error = ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the database could not complete the request, and nothing was saved; retry in a moment",
+                );
+                error.retry_after = Some(1);
+                error
             }
+            // Corrupt stored data, a constraint our validation should have caught, a bad
+            // configuration: our fault, not the client's. The details go to the log (with the
+            // request's id), not to the client.
             other => {
                 tracing::error!(error = %other, "storage failed");
                 ApiError::for_status(StatusCode::INTERNAL_SERVER_ERROR)

@@ -1,4 +1,4 @@
-//! `/api/v2/rule_runs`, the trigger engine's audit per ticket, and
+//! `/api/v2/rule_runs`, the trigger engine's audit, desk-wide or per ticket, and
 //! `/api/v2/tickets/{id}/audits`, the same read as the ticket's history.
 
 use axum::Json;
@@ -10,9 +10,10 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::auth::Agent;
 use super::error::{ApiError, ApiResult, ErrorBody};
-use super::extract::{Id, QueryParams};
+use super::extract::{Id, PageParams, QueryParams, RequestUrl};
 use crate::domain::rule_run::{RuleRun, RunOutcome};
 use crate::domain::{Change, Timestamp};
+use crate::store::RuleRunFilter;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -20,40 +21,102 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ticket_audits))
 }
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct Params {
-    /// The ticket whose trigger runs to show.
-    #[param(value_type = i64)]
+    /// Only this ticket's runs.
+    #[param(value_type = Option<i64>)]
     ticket_id: Option<String>,
+    /// Only this plugin's runs (by name).
+    plugin: Option<String>,
+    /// Only this trigger's runs (by key).
+    trigger: Option<String>,
+    /// `fired`, `invalid_actions` or `failed`.
+    #[param(value_type = Option<RunOutcome>)]
+    outcome: Option<String>,
+    /// Runs at or after this time (`2026-11-25T09:30:00Z`).
+    #[param(value_type = Option<String>, format = DateTime)]
+    since: Option<String>,
+    /// Runs before this time.
+    #[param(value_type = Option<String>, format = DateTime)]
+    until: Option<String>,
+}
+
+impl Params {
+    fn filter(self) -> Result<RuleRunFilter, ApiError> {
+        let time = |name: &str, raw: Option<String>| {
+            raw.map(|raw| {
+                Timestamp::parse_rfc3339(&raw)
+                    .map_err(|reason| ApiError::bad_request(format!("{name}: {reason}")))
+            })
+            .transpose()
+        };
+        let outcome = match params_outcome(self.outcome.as_deref())? {
+            Some(RunOutcome::NotMatched) => {
+                return Err(ApiError::bad_request(
+                    "outcome: the audit keeps fired, invalid_actions and failed runs; not_matched appears only in dry runs",
+                ));
+            }
+            other => other,
+        };
+        Ok(RuleRunFilter {
+            ticket_id: self
+                .ticket_id
+                .map(|raw| {
+                    raw.trim().parse().map_err(|_| {
+                        ApiError::bad_request(format!("ticket_id must be an id, got {raw:?}"))
+                    })
+                })
+                .transpose()?,
+            plugin: self.plugin,
+            trigger: self.trigger,
+            outcome,
+            since: time("since", self.since)?,
+            until: time("until", self.until)?,
+        })
+    }
+}
+
+fn params_outcome(raw: Option<&str>) -> Result<Option<RunOutcome>, ApiError> {
+    raw.map(|raw| {
+        raw.trim()
+            .parse::<RunOutcome>()
+            .map_err(|e| ApiError::bad_request(format!("outcome: {e}")))
+    })
+    .transpose()
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RuleRunsList {
     rule_runs: Vec<RuleRun>,
+    /// The URL of the next page; null on the last.
+    next_page: Option<String>,
+    /// How many runs match in all.
     count: i64,
 }
 
-/// What the triggers did on a ticket: per firing or failure, the plugin and its content hash,
-/// the trigger, the actions, the resulting changes, the error, fuel and time.
-#[utoipa::path(get, path = "/api/v2/rule_runs", tag = "rule_runs", params(Params),
+/// What the triggers did, desk-wide or for one ticket, oldest first: per firing or failure,
+/// the plugin and its content hash, the trigger, the actions, the resulting changes, the error
+/// and its kind, what the plugin logged, fuel and time. Every filter given must hold.
+#[utoipa::path(get, path = "/api/v2/rule_runs", tag = "rule_runs", params(Params, PageParams),
     responses((status = 200, body = RuleRunsList), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn list(
     _: Agent,
     State(state): State<AppState>,
     QueryParams(params): QueryParams<Params>,
+    QueryParams(page): QueryParams<PageParams>,
+    url: RequestUrl,
 ) -> ApiResult<Json<RuleRunsList>> {
-    let raw = params
-        .ticket_id
-        .ok_or_else(|| ApiError::bad_request("send ticket_id=ID"))?;
-    let ticket_id = raw
-        .trim()
-        .parse()
-        .map_err(|_| ApiError::bad_request(format!("ticket_id must be an id, got {raw:?}")))?;
-    let rule_runs = state.store.rule_runs(ticket_id).await?;
+    let filter = params.filter()?;
+    if let Some(ticket_id) = filter.ticket_id {
+        // An unknown ticket is a 404, not an empty list.
+        state.store.ticket(ticket_id).await?;
+    }
+    let listing = state.store.list_rule_runs(&filter, page.page()?).await?;
     Ok(Json(RuleRunsList {
-        count: rule_runs.len() as i64,
-        rule_runs,
+        next_page: listing.next_after.map(|after| url.next_page(after)),
+        count: listing.count,
+        rule_runs: listing.items,
     }))
 }
 
@@ -70,6 +133,8 @@ pub struct TicketAudit {
     /// The changes, in Zendesk's words: `field_name`, `previous_value`, `value`.
     events: Vec<AuditEvent>,
     error: Option<String>,
+    /// The error's kind (`trap`, `out_of_fuel`, `invalid_actions`, …).
+    error_kind: Option<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -107,6 +172,7 @@ impl From<RuleRun> for TicketAudit {
                 format!("{by} matched, but its actions were invalid: nothing applied")
             }
             RunOutcome::Failed => format!("{by} failed: counted as not matched"),
+            RunOutcome::NotMatched => format!("{by} did not match"),
         };
         TicketAudit {
             id: run.id,
@@ -134,6 +200,7 @@ impl From<RuleRun> for TicketAudit {
                 )
                 .collect(),
             error: run.error,
+            error_kind: run.error_kind,
         }
     }
 }

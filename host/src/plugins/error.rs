@@ -67,3 +67,23 @@ pub enum PluginError {
     #[error("could not start the plugin: {reason}")]
     Unavailable { reason: String },
 }
+
+impl PluginError {
+    /// The error's kind as the audit stores it and the API shows it (`trap`, `out_of_fuel`,
+    /// …): the same name as the `kind` of its JSON form.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PluginError::Trap { .. } => "trap",
+            PluginError::OutOfFuel { .. } => "out_of_fuel",
+            PluginError::Deadline { .. } => "deadline",
+            PluginError::MemoryLimit { .. } => "memory_limit",
+            PluginError::StackOverflow { .. } => "stack_overflow",
+            PluginError::OutputTooLarge { .. } => "output_too_large",
+            PluginError::InvalidResult { .. } => "invalid_result",
+            PluginError::CapabilityDenied { .. } => "capability_denied",
+            PluginError::Rejected { .. } => "rejected",
+            PluginError::UnknownTrigger { .. } => "unknown_trigger",
+            PluginError::Unavailable { .. } => "unavailable",
+        }
+    }
+}

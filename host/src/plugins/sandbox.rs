@@ -8,7 +8,6 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
 use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
@@ -21,22 +20,7 @@ use wasmtime_wasi::{
 use super::http::HttpClient;
 use super::{Installation, Limits};
 
-/// Severity of a log line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LogLevel {
-    Debug,
-    Info,
-    Warn,
-    Error,
-}
-
-/// A line a plugin logged (through `log`, or printed to stdout/stderr).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct LogLine {
-    pub level: LogLevel,
-    pub message: String,
-}
+pub use crate::domain::rule_run::{LogLevel, LogLine};
 
 /// The per-call log: bounded, shared with the WASI output streams (which must be `'static`).
 #[derive(Clone, Default)]

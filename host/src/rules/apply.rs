@@ -3,19 +3,27 @@
 
 use crate::domain::contact::normalize_tags;
 use crate::domain::fields::is_valid_field_key;
-use crate::domain::{Action, FieldScope, FieldValue, Ticket, WebhookCall};
-use crate::store::Store;
+use crate::domain::{Action, Field, FieldScope, FieldValue, Ticket, WebhookCall};
+use crate::store::{StoreError, Tx};
 
 /// Writes beyond the ticket row that actions ask for, made in the ticket's transaction.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SideEffects {
-    /// (field key, value) for the requester.
-    pub user_fields: Vec<(String, FieldValue)>,
-    /// (field key, value) for the ticket's organization.
-    pub organization_fields: Vec<(String, FieldValue)>,
+    /// Values for the requester, as the fields' types read them.
+    pub user_fields: Vec<FieldWrite>,
+    /// Values for the ticket's organization.
+    pub organization_fields: Vec<FieldWrite>,
     pub internal_notes: Vec<String>,
     /// Recorded in the audit; delivery comes with the webhook outbox.
     pub webhooks: Vec<WebhookCall>,
+}
+
+/// One custom value a trigger sets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldWrite {
+    pub field_id: i64,
+    pub key: String,
+    pub value: FieldValue,
 }
 
 /// Names shown in events, kept in step with the ids the actions set.
@@ -27,121 +35,175 @@ pub struct Applied {
     pub effects: SideEffects,
 }
 
-/// Applies `actions` to a copy of `current`; the first problem of each action is reported and
-/// then nothing is applied.
-pub async fn apply(
-    store: &Store,
-    current: &Applied,
-    actions: &[Action],
-) -> Result<Applied, Vec<String>> {
-    let mut next = current.clone();
-    let mut problems = Vec::new();
-    for action in actions {
-        if let Err(problem) = apply_one(store, &mut next, action).await {
-            problems.push(problem);
+/// The field definitions one write checks values against, read from the database at most once
+/// per scope and write.
+#[derive(Default)]
+pub struct Definitions {
+    user: Option<Vec<Field>>,
+    organization: Option<Vec<Field>>,
+}
+
+impl Definitions {
+    async fn of(&mut self, tx: &mut Tx, scope: FieldScope) -> Result<&[Field], StoreError> {
+        let slot = match scope {
+            FieldScope::User => &mut self.user,
+            FieldScope::Organization => &mut self.organization,
+        };
+        if slot.is_none() {
+            *slot = Some(tx.fields(scope).await?);
         }
-    }
-    if problems.is_empty() {
-        Ok(next)
-    } else {
-        Err(problems)
+        Ok(slot.as_deref().unwrap_or_default())
     }
 }
 
-async fn apply_one(store: &Store, next: &mut Applied, action: &Action) -> Result<(), String> {
+/// Applies `actions` to a copy of `current`. The outer error is the database failing (the
+/// write fails with it); the inner one lists the first problem of each invalid action, and
+/// then nothing is applied.
+pub async fn apply(
+    tx: &mut Tx,
+    definitions: &mut Definitions,
+    current: &Applied,
+    actions: &[Action],
+) -> Result<Result<Applied, Vec<String>>, StoreError> {
+    let mut next = current.clone();
+    let mut problems = Vec::new();
+    for action in actions {
+        if let Err(problem) = apply_one(tx, definitions, &mut next, action).await? {
+            problems.push(problem);
+        }
+    }
+    Ok(if problems.is_empty() {
+        Ok(next)
+    } else {
+        Err(problems)
+    })
+}
+
+async fn apply_one(
+    tx: &mut Tx,
+    definitions: &mut Definitions,
+    next: &mut Applied,
+    action: &Action,
+) -> Result<Result<(), String>, StoreError> {
     let ticket = &mut next.ticket;
     match action {
         Action::SetPriority(priority) => ticket.priority = Some(*priority),
         Action::SetStatus(status) => ticket.status = *status,
         Action::SetType(ticket_type) => ticket.ticket_type = Some(*ticket_type),
         Action::AssignGroup(name) => {
-            let group = store
-                .group_by_name(name)
-                .await
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("assign-group: there is no group {name:?}"))?;
+            let Some(group) = tx.group_by_name(name).await? else {
+                return Ok(Err(format!("assign-group: there is no group {name:?}")));
+            };
             ticket.group_id = Some(group.id);
             next.group_name = Some(group.name);
         }
         Action::AssignAgent(email) => {
-            let user = store
-                .user_by_email(email)
-                .await
-                .map_err(|e| format!("assign-agent: {e}"))?
-                .ok_or_else(|| format!("assign-agent: there is no user {email:?}"))?;
+            let user = match tx.user_by_email(email).await {
+                Ok(Some(user)) => user,
+                Ok(None) => return Ok(Err(format!("assign-agent: there is no user {email:?}"))),
+                Err(StoreError::Rejected(problems)) => {
+                    return Ok(Err(format!("assign-agent: {problems}")));
+                }
+                Err(other) => return Err(other),
+            };
             if !user.role.is_staff() {
-                return Err(format!("assign-agent: {email} is not an agent"));
+                return Ok(Err(format!("assign-agent: {email} is not an agent")));
             }
             ticket.assignee_id = Some(user.id);
             next.assignee_email = user.email;
         }
         Action::SetQueue(queue) => {
             if queue.trim().is_empty() {
-                return Err("set-queue: the queue name is empty".into());
+                return Ok(Err("set-queue: the queue name is empty".into()));
             }
             ticket.queue = Some(queue.trim().to_string());
         }
-        Action::AddTags(tags) => {
-            for tag in normalize_tags(tags).map_err(|p| format!("add-tags: {}", p.join("; ")))? {
-                if !ticket.tags.contains(&tag) {
-                    ticket.tags.push(tag);
+        Action::AddTags(tags) => match normalize_tags(tags) {
+            Ok(tags) => {
+                for tag in tags {
+                    if !ticket.tags.contains(&tag) {
+                        ticket.tags.push(tag);
+                    }
                 }
             }
-        }
-        Action::RemoveTags(tags) => {
-            let tags =
-                normalize_tags(tags).map_err(|p| format!("remove-tags: {}", p.join("; ")))?;
-            ticket.tags.retain(|tag| !tags.contains(tag));
-        }
+            Err(problems) => return Ok(Err(format!("add-tags: {}", problems.join("; ")))),
+        },
+        Action::RemoveTags(tags) => match normalize_tags(tags) {
+            Ok(tags) => ticket.tags.retain(|tag| !tags.contains(tag)),
+            Err(problems) => return Ok(Err(format!("remove-tags: {}", problems.join("; ")))),
+        },
         Action::SetTicketField { key, value } => {
             if !is_valid_field_key(key) {
-                return Err(format!("set-ticket-field: {key:?} is not a field key"));
+                return Ok(Err(format!("set-ticket-field: {key:?} is not a field key")));
             }
             ticket.custom_fields.insert(key.clone(), value.clone());
         }
         Action::SetUserField { key, value } => {
-            check_value(store, FieldScope::User, key, value).await?;
-            next.effects.user_fields.push((key.clone(), value.clone()));
+            let fields = definitions.of(tx, FieldScope::User).await?;
+            match read_value(fields, FieldScope::User, key, value) {
+                Ok(write) => next.effects.user_fields.push(write),
+                Err(problem) => return Ok(Err(problem)),
+            }
         }
         Action::SetOrganizationField { key, value } => {
             if ticket.organization_id.is_none() {
-                return Err(format!(
+                return Ok(Err(format!(
                     "set-organization-field {key}: the ticket has no organization"
-                ));
+                )));
             }
-            check_value(store, FieldScope::Organization, key, value).await?;
-            next.effects
-                .organization_fields
-                .push((key.clone(), value.clone()));
+            let fields = definitions.of(tx, FieldScope::Organization).await?;
+            match read_value(fields, FieldScope::Organization, key, value) {
+                Ok(write) => next.effects.organization_fields.push(write),
+                Err(problem) => return Ok(Err(problem)),
+            }
         }
         Action::AddInternalNote(text) => {
             if text.trim().is_empty() {
-                return Err("add-internal-note: the note is empty".into());
+                return Ok(Err("add-internal-note: the note is empty".into()));
             }
             next.effects.internal_notes.push(text.clone());
         }
         Action::NotifyWebhook(call) => {
             if url::Url::parse(&call.url).is_err() {
-                return Err(format!("notify-webhook: {:?} is not a URL", call.url));
+                return Ok(Err(format!("notify-webhook: {:?} is not a URL", call.url)));
             }
             next.effects.webhooks.push(call.clone());
         }
     }
-    Ok(())
+    Ok(Ok(()))
 }
 
-/// Whether `value` fits the field `key` of `scope` (exists, active, right type, allowed option).
-async fn check_value(
-    store: &Store,
+/// `value` read the way the field `key` of `scope` reads a value sent over the API (it exists,
+/// is active, the value fits its type and options), as the value to store: a dropdown's
+/// `text("platinum")` becomes `option("platinum")`, which is what plugins read back.
+fn read_value(
+    fields: &[Field],
     scope: FieldScope,
     key: &str,
     value: &FieldValue,
-) -> Result<(), String> {
-    let fields = store.fields(scope).await.map_err(|e| e.to_string())?;
-    let definitions: Vec<_> = fields.into_iter().map(|f| f.definition).collect();
+) -> Result<FieldWrite, String> {
+    let action = match scope {
+        FieldScope::User => "set-user-field",
+        FieldScope::Organization => "set-organization-field",
+    };
+    let Some(field) = fields.iter().find(|field| field.definition.key == key) else {
+        return Err(format!(
+            "{action}: there is no {} {key:?}",
+            scope.singular().replace('_', " ")
+        ));
+    };
     let mut raw = serde_json::Map::new();
     raw.insert(key.to_string(), value.to_plain());
-    crate::domain::read_values(&definitions, &raw)
-        .map(|_| ())
-        .map_err(|problems| format!("set-{}: {problems}", scope.singular().replace('_', "-")))
+    let mut read = crate::domain::read_values(std::slice::from_ref(&field.definition), &raw)
+        .map_err(|problems| format!("{action}: {problems}"))?;
+    match read.remove(key).flatten() {
+        Some(value) => Ok(FieldWrite {
+            field_id: field.id,
+            key: key.to_string(),
+            value,
+        }),
+        None => Err(format!(
+            "{action} {key}: a value is required (plugins cannot clear fields)"
+        )),
+    }
 }

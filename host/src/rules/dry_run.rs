@@ -16,7 +16,8 @@ use crate::store::{Store, StoreError};
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DryRun {
     pub ticket_id: i64,
-    /// The triggers that would fire or fail, in order, as the audit would record them.
+    /// Every trigger evaluated, in order, as the audit would record it, with what it logged;
+    /// triggers that would not match are listed too (`not_matched`).
     #[schema(value_type = Vec<Object>)]
     pub runs: Vec<NewRuleRun>,
     /// What the firings would change on the ticket, in order.
@@ -35,6 +36,8 @@ pub struct EventDryRun {
     #[schema(value_type = Vec<Object>)]
     pub actions: Vec<Action>,
     pub error: Option<String>,
+    /// The plugin error's kind (`trap`, `out_of_fuel`, …), when it failed.
+    pub error_kind: Option<String>,
     #[schema(value_type = Vec<Object>)]
     pub logs: Vec<LogLine>,
     pub fuel_used: u64,
@@ -68,10 +71,12 @@ impl Rules {
         ticket_id: i64,
         kind: EventKind,
     ) -> Result<DryRun, StoreError> {
-        let ticket = store.ticket(ticket_id).await?;
-        let before = match kind {
-            EventKind::Created => None,
-            EventKind::Updated => Some(ticket.clone()),
+        // A consistent view of the records, rolled back at the end: nothing is written.
+        let mut tx = store.begin_read().await?;
+        let ticket = tx.ticket(ticket_id).await?;
+        let (before, occurred_at) = match kind {
+            EventKind::Created => (None, ticket.created_at),
+            EventKind::Updated => (Some(ticket.clone()), ticket.updated_at),
         };
         let triggers = triggers_of(plugin, kind);
         let write = Write {
@@ -80,8 +85,9 @@ impl Rules {
             before: before.as_ref(),
             requester: None,
             actor: Actor::System,
+            occurred_at,
         };
-        let decision = self.cycle(store, write, &triggers, Mode::DryRun).await?;
+        let decision = self.cycle(&mut tx, write, &triggers, Mode::DryRun).await?;
         let changes = decision
             .runs
             .iter()
@@ -106,13 +112,14 @@ impl Rules {
             let (matched, actions, error) = match evaluation.outcome {
                 Outcome::NotMatched => (false, Vec::new(), None),
                 Outcome::Matched(actions) => (true, actions, None),
-                Outcome::Failed(error) => (false, Vec::new(), Some(error.to_string())),
+                Outcome::Failed(error) => (false, Vec::new(), Some(error)),
             };
             results.push(EventDryRun {
                 trigger: trigger.key,
                 matched,
                 actions,
-                error,
+                error_kind: error.as_ref().map(|error| error.kind().to_string()),
+                error: error.map(|error| error.to_string()),
                 logs: evaluation.logs,
                 fuel_used: evaluation.fuel_used,
                 elapsed_us: evaluation.elapsed.as_micros() as u64,

@@ -17,15 +17,18 @@ use std::sync::{Arc, RwLock};
 
 use tokio::sync::Semaphore;
 
-pub use apply::SideEffects;
+pub use apply::{FieldWrite, SideEffects};
 pub use catalog::PluginAdminError;
 pub use dry_run::{DryRun, EventDryRun, ReplayedTicket};
 
 use crate::domain::rule_run::{NewRuleRun, RunOutcome};
-use crate::domain::{Actor, CommentDraft, EventKind, Ticket, TicketDraft, User};
+use crate::domain::{
+    Actor, CommentDraft, EventKind, EventOrganization, EventUser, Organization, Ticket,
+    TicketDraft, Timestamp, User,
+};
 use crate::plugins::{CompiledPlugin, Installation, Outcome, Runtime};
-use crate::store::{Store, StoreError, TicketWrite};
-use apply::Applied;
+use crate::store::{Store, StoreError, TicketWrite, Tx};
+use apply::{Applied, Definitions};
 use snapshot::Names;
 
 /// One installed plugin as the engine runs it.
@@ -124,23 +127,34 @@ impl Decision {
             ticket: self.ticket,
             comment,
             notes: self.effects.internal_notes,
-            user_fields: self.effects.user_fields,
-            organization_fields: self.effects.organization_fields,
+            user_fields: field_values(self.effects.user_fields),
+            organization_fields: field_values(self.effects.organization_fields),
             runs: self.runs,
         }
     }
 }
 
+/// Values by field id, as the store writes them.
+fn field_values(writes: Vec<FieldWrite>) -> Vec<(i64, crate::domain::FieldValue)> {
+    writes
+        .into_iter()
+        .map(|write| (write.field_id, write.value))
+        .collect()
+}
+
 /// The ticket write a cycle decides on.
 struct Write<'a> {
     kind: EventKind,
-    /// The ticket as the request left it.
+    /// The ticket as the request left it (a new one already has its id).
     ticket: Ticket,
     /// The stored version, for an update.
     before: Option<&'a Ticket>,
     /// The requester, when the caller already holds it (a query saved).
     requester: Option<User>,
     actor: Actor,
+    /// When the write happened: what plugins see as `occurred-at`. A dry run of a stored
+    /// ticket passes the stored time, so it decides as the original write did.
+    occurred_at: Timestamp,
 }
 
 /// Whether a cycle is a real write (failures count towards disabling) or a dry run.
@@ -188,27 +202,38 @@ impl Rules {
         self.loaded().plugins.iter().find(|p| p.id == id).cloned()
     }
 
-    /// Creates a ticket: the draft is checked, the triggers decide, and the ticket, its first
-    /// comment, what the triggers changed and the audit rows are stored together.
+    /// Creates a ticket in one transaction: the draft is checked and its requester (and their
+    /// organization) found or created, the ticket row inserted (so the triggers see its id),
+    /// the triggers decide, and what they decided is saved with the first comment and the audit
+    /// rows. A refused write, or a database failure at any step, leaves nothing behind.
     pub async fn create_ticket(
         &self,
         store: &Store,
         draft: TicketDraft,
         actor: Actor,
     ) -> Result<Ticket, StoreError> {
-        let new = store.resolve_new_ticket(draft).await?;
+        let mut tx = store.begin_write().await?;
+        let new = tx.resolve_new_ticket(draft).await?;
+        let mut inserted = new.ticket;
+        inserted.id = tx.insert_ticket(&inserted).await?;
         let write = Write {
             kind: EventKind::Created,
-            ticket: new.ticket,
+            ticket: inserted.clone(),
             before: None,
             requester: Some(new.requester),
             actor,
+            occurred_at: inserted.created_at,
         };
-        let decision = self.decide_write(store, write).await?;
-        self.save(store, decision, Some(new.comment)).await
+        let decision = self.decide_write(&mut tx, write).await?;
+        let saved = self
+            .save(&mut tx, decision, Some(new.comment), &inserted)
+            .await?;
+        tx.commit().await?;
+        Ok(saved)
     }
 
-    /// Updates a ticket the same way; the event carries what the request changed.
+    /// Updates a ticket the same way, under the ticket's lock from the read to the save; the
+    /// event carries what the request changed.
     pub async fn update_ticket(
         &self,
         store: &Store,
@@ -216,47 +241,44 @@ impl Rules {
         draft: TicketDraft,
         actor: Actor,
     ) -> Result<Ticket, StoreError> {
-        let current = store.ticket(id).await?;
-        let (ticket, comment) = store.resolve_ticket_update(&current, draft).await?;
+        let mut tx = store.begin_write().await?;
+        let current = tx.ticket_for_update(id).await?;
+        let (ticket, comment) = tx.resolve_ticket_update(&current, draft).await?;
         let write = Write {
             kind: EventKind::Updated,
+            occurred_at: ticket.updated_at,
             ticket,
             before: Some(&current),
             requester: None,
             actor,
         };
-        let decision = self.decide_write(store, write).await?;
-        self.save(store, decision, comment).await
-    }
-
-    /// Stores what a cycle decided in one transaction, then records the plugins it disabled.
-    async fn save(
-        &self,
-        store: &Store,
-        mut decision: Decision,
-        comment: Option<CommentDraft>,
-    ) -> Result<Ticket, StoreError> {
-        let disabled = std::mem::take(&mut decision.disabled);
-        let saved = store.save_ticket(decision.into_write(comment)).await?;
-        self.persist_disabled(store, &disabled).await;
+        let decision = self.decide_write(&mut tx, write).await?;
+        let saved = self.save(&mut tx, decision, comment, &current).await?;
+        tx.commit().await?;
         Ok(saved)
     }
 
-    /// Records that the engine disabled plugins, so they stay disabled across restarts. The
-    /// ticket is already saved; a failure here is logged, and the plugin stays disabled in
-    /// this process.
-    async fn persist_disabled(&self, store: &Store, disabled: &[(i64, String)]) {
+    /// Stores what a cycle decided, and records the plugins it disabled, in the write's
+    /// transaction. `stored` is the ticket row as it is now: an unchanged row is not rewritten.
+    async fn save(
+        &self,
+        tx: &mut Tx,
+        mut decision: Decision,
+        comment: Option<CommentDraft>,
+        stored: &Ticket,
+    ) -> Result<Ticket, StoreError> {
+        let disabled = std::mem::take(&mut decision.disabled);
+        let saved = tx.save_ticket(decision.into_write(comment), stored).await?;
         for (id, reason) in disabled.iter().filter(|(id, _)| *id != 0) {
-            if let Err(error) = store.disable_plugin(*id, reason).await {
-                tracing::error!(plugin = id, %error, "could not record that the plugin is disabled");
-            }
+            tx.disable_plugin(*id, reason).await?;
         }
+        Ok(saved)
     }
 
     /// Runs the trigger cycle for a write: the active triggers of the enabled plugins that
     /// subscribe to its kind, in order. Never fails for a plugin's sake; only storage errors
     /// are errors.
-    async fn decide_write(&self, store: &Store, write: Write<'_>) -> Result<Decision, StoreError> {
+    async fn decide_write(&self, tx: &mut Tx, write: Write<'_>) -> Result<Decision, StoreError> {
         let triggers: Vec<Trigger> = self
             .loaded()
             .order
@@ -264,13 +286,15 @@ impl Rules {
             .filter(|trigger| trigger.events.contains(&write.kind) && trigger.plugin.enabled())
             .cloned()
             .collect();
-        self.cycle(store, write, &triggers, Mode::Write).await
+        self.cycle(tx, write, &triggers, Mode::Write).await
     }
 
-    /// Zendesk's cycle over `triggers`.
+    /// Zendesk's cycle over `triggers`. Every read goes through the write's transaction; a
+    /// database failure fails the cycle (and so the write), it is never taken for an invalid
+    /// action.
     async fn cycle(
         &self,
-        store: &Store,
+        tx: &mut Tx,
         write: Write<'_>,
         triggers: &[Trigger],
         mode: Mode,
@@ -281,6 +305,7 @@ impl Rules {
             before,
             requester,
             actor,
+            occurred_at,
         } = write;
         if triggers.is_empty() {
             return Ok(Decision {
@@ -292,31 +317,49 @@ impl Rules {
         }
         let requester = match requester {
             Some(requester) if requester.id == ticket.requester_id => requester,
-            _ => store.user(ticket.requester_id).await?,
+            _ => tx.user(ticket.requester_id).await?,
         };
         let organization = match ticket.organization_id {
-            Some(id) => Some(store.organization(id).await?),
+            Some(id) => Some(tx.organization(id).await?),
             None => None,
         };
-        let names = self.names(store, &ticket).await?;
-        let before_event = match before {
-            Some(before) => Some(snapshot::event_ticket(
-                before,
-                &self.names(store, before).await?,
-            )),
+        let names = names_of(tx, &ticket, None, &requester, organization.as_ref()).await?;
+        let before_version = match before {
+            Some(before) => {
+                let before_names = names_of(
+                    tx,
+                    before,
+                    Some((&ticket, &names)),
+                    &requester,
+                    organization.as_ref(),
+                )
+                .await?;
+                Some(snapshot::version(before, &before_names))
+            }
             None => None,
         };
         let mut current = Applied {
-            group_name: names.group,
-            assignee_email: names.assignee,
+            group_name: names.group.clone(),
+            assignee_email: names.assignee.clone(),
             ticket,
             effects: SideEffects::default(),
         };
-        let requester_event = snapshot::event_user(&requester);
-        let organization_event = organization.as_ref().map(snapshot::event_organization);
+        let mut requester_event = snapshot::event_user(&requester);
+        let mut organization_event = organization.as_ref().map(snapshot::event_organization);
+        let mut definitions = Definitions::default();
         let mut settled: HashSet<(String, String)> = HashSet::new();
         let mut runs = Vec::new();
         let mut failed_plugins: HashSet<String> = HashSet::new();
+        let version_of = |applied: &Applied| {
+            snapshot::version(
+                &applied.ticket,
+                &Names {
+                    group: applied.group_name.clone(),
+                    assignee: applied.assignee_email.clone(),
+                    ..names.clone()
+                },
+            )
+        };
         loop {
             let mut fired = false;
             for Trigger {
@@ -329,24 +372,19 @@ impl Rules {
                 if settled.contains(&key) || (mode == Mode::Write && !plugin.enabled()) {
                     continue;
                 }
-                let ticket_event = snapshot::event_ticket(
-                    &current.ticket,
-                    &Names {
-                        group: current.group_name.clone(),
-                        assignee: current.assignee_email.clone(),
-                    },
-                );
-                let changes = before_event
+                let now = version_of(&current);
+                let changes = before_version
                     .as_ref()
-                    .map(|before| snapshot::changes(before, &ticket_event))
+                    .map(|before| snapshot::changes(before, &now))
                     .unwrap_or_default();
                 let event = snapshot::event(
                     kind,
-                    ticket_event.clone(),
+                    now.ticket.clone(),
                     requester_event.clone(),
                     organization_event.clone(),
                     changes,
                     actor.clone(),
+                    occurred_at,
                 );
                 let evaluation = self.evaluate(plugin, trigger, event).await;
                 let mut run = NewRuleRun {
@@ -357,11 +395,18 @@ impl Rules {
                     actions: Vec::new(),
                     changes: Vec::new(),
                     error: None,
+                    error_kind: None,
+                    logs: evaluation.logs,
                     fuel_used: evaluation.fuel_used as i64,
                     elapsed_us: evaluation.elapsed.as_micros() as i64,
                 };
                 match evaluation.outcome {
-                    Outcome::NotMatched => {}
+                    Outcome::NotMatched => {
+                        if mode == Mode::DryRun {
+                            run.outcome = RunOutcome::NotMatched;
+                            runs.push(run);
+                        }
+                    }
                     Outcome::Failed(error) => {
                         settled.insert(key);
                         failed_plugins.insert(plugin.name().to_string());
@@ -370,22 +415,21 @@ impl Rules {
                                 .increment(1);
                         }
                         run.outcome = RunOutcome::Failed;
+                        run.error_kind = Some(error.kind().to_string());
                         run.error = Some(error.to_string());
                         runs.push(run);
                     }
                     Outcome::Matched(actions) => {
                         settled.insert(key);
                         run.actions = actions.clone();
-                        match apply::apply(store, &current, &actions).await {
+                        match apply::apply(tx, &mut definitions, &current, &actions).await? {
                             Ok(next) => {
-                                let after = snapshot::event_ticket(
-                                    &next.ticket,
-                                    &Names {
-                                        group: next.group_name.clone(),
-                                        assignee: next.assignee_email.clone(),
-                                    },
+                                run.changes = snapshot::changes(&now, &version_of(&next));
+                                show_field_writes(
+                                    &next.effects,
+                                    &mut requester_event,
+                                    organization_event.as_mut(),
                                 );
-                                run.changes = snapshot::changes(&ticket_event, &after);
                                 current = next;
                                 runs.push(run);
                                 fired = true;
@@ -393,6 +437,7 @@ impl Rules {
                             }
                             Err(problems) => {
                                 run.outcome = RunOutcome::InvalidActions;
+                                run.error_kind = Some(RunOutcome::InvalidActions.name().into());
                                 run.error = Some(problems.join("; "));
                                 runs.push(run);
                             }
@@ -509,16 +554,67 @@ impl Rules {
             elapsed: std::time::Duration::ZERO,
         })
     }
+}
 
-    async fn names(&self, store: &Store, ticket: &Ticket) -> Result<Names, StoreError> {
-        let group = match ticket.group_id {
-            Some(id) => Some(store.group(id).await?.name),
-            None => None,
-        };
-        let assignee = match ticket.assignee_id {
-            Some(id) => store.user(id).await?.email,
-            None => None,
-        };
-        Ok(Names { group, assignee })
+/// Later triggers of a cycle see the custom values earlier ones set on the requester and the
+/// organization, as they will be stored.
+fn show_field_writes(
+    effects: &SideEffects,
+    requester: &mut EventUser,
+    organization: Option<&mut EventOrganization>,
+) {
+    for write in &effects.user_fields {
+        requester
+            .fields
+            .insert(write.key.clone(), write.value.clone());
     }
+    if let Some(organization) = organization {
+        for write in &effects.organization_fields {
+            organization
+                .fields
+                .insert(write.key.clone(), write.value.clone());
+        }
+    }
+}
+
+/// The names of `ticket`'s group, assignee, organization and requester; the requester and
+/// organization already loaded are used when they are the ticket's.
+async fn names_of(
+    tx: &mut Tx,
+    ticket: &Ticket,
+    reference: Option<(&Ticket, &Names)>,
+    requester: &User,
+    organization: Option<&Organization>,
+) -> Result<Names, StoreError> {
+    let same = |pick: fn(&Ticket) -> Option<i64>| {
+        reference.filter(|(other, _)| pick(other) == pick(ticket))
+    };
+    let group = match (ticket.group_id, same(|t| t.group_id)) {
+        (None, _) => None,
+        (Some(_), Some((_, names))) => names.group.clone(),
+        (Some(id), None) => Some(tx.group(id).await?.name),
+    };
+    let assignee = match (ticket.assignee_id, same(|t| t.assignee_id)) {
+        (None, _) => None,
+        (Some(_), Some((_, names))) => names.assignee.clone(),
+        (Some(id), None) => tx.user(id).await?.email,
+    };
+    let organization = match ticket.organization_id {
+        None => None,
+        Some(id) if organization.is_some_and(|o| o.id == id) => {
+            organization.map(|o| o.name.clone())
+        }
+        Some(id) => Some(tx.organization(id).await?.name),
+    };
+    let requester = if ticket.requester_id == requester.id {
+        snapshot::requester_name(requester)
+    } else {
+        snapshot::requester_name(&tx.user(ticket.requester_id).await?)
+    };
+    Ok(Names {
+        group,
+        assignee,
+        organization,
+        requester: Some(requester),
+    })
 }

@@ -2,14 +2,42 @@
 
 use crate::domain::{
     Change, Event, EventKind, EventOrganization, EventTicket, EventUser, FieldValue, Organization,
-    Ticket, User,
+    Ticket, Timestamp, User,
 };
 
-/// Names the event shows instead of ids: the assigned group's name and agent's email.
-#[derive(Debug, Clone, Default)]
+/// Names the event and its changes show instead of ids: the assigned group's name and agent's
+/// email; for `changes`, the organization's name and the requester's email (else phone, else
+/// name), which the ticket record carries only as ids.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Names {
     pub group: Option<String>,
     pub assignee: Option<String>,
+    pub organization: Option<String>,
+    pub requester: Option<String>,
+}
+
+/// How `changes` names a requester: the address a person knows them by.
+pub fn requester_name(user: &User) -> String {
+    user.email
+        .clone()
+        .or_else(|| user.phone.clone())
+        .unwrap_or_else(|| user.name.clone())
+}
+
+/// One version of a ticket as the event shows it, with the names `changes` compares.
+#[derive(Debug, Clone)]
+pub struct Version {
+    pub ticket: EventTicket,
+    pub organization: Option<String>,
+    pub requester: Option<String>,
+}
+
+pub fn version(ticket: &Ticket, names: &Names) -> Version {
+    Version {
+        ticket: event_ticket(ticket, names),
+        organization: names.organization.clone(),
+        requester: names.requester.clone(),
+    }
 }
 
 pub fn event_ticket(ticket: &Ticket, names: &Names) -> EventTicket {
@@ -56,8 +84,11 @@ pub fn event_organization(organization: &Organization) -> EventOrganization {
 }
 
 /// What differs between two versions of a ticket, as the event's `changes` (and the audit)
-/// show it: enum attributes as `option`, tags as `options`, ids as `integer`.
-pub fn changes(before: &EventTicket, after: &EventTicket) -> Vec<Change> {
+/// show it, in the words of `wit/rules.wit`: `status`, `priority`, `ticket-type`, `assignee`,
+/// `group`, `queue`, `tags`, `subject`, `description`, `organization`, `requester`, and a
+/// custom ticket field by its bare key. Enum attributes are `option`s, tags `options`, the rest
+/// `text`.
+pub fn changes(before: &Version, after: &Version) -> Vec<Change> {
     let mut changes = Vec::new();
     let mut compare = |field: &str, previous: Option<FieldValue>, current: Option<FieldValue>| {
         if previous != current {
@@ -69,59 +100,56 @@ pub fn changes(before: &EventTicket, after: &EventTicket) -> Vec<Change> {
         }
     };
     let option = |name: Option<&str>| name.map(|name| FieldValue::Option(name.to_string()));
+    let text = |text: &Option<String>| text.clone().map(FieldValue::Text);
+    let (b, a) = (&before.ticket, &after.ticket);
     compare(
         "status",
-        option(Some(before.status.name())),
-        option(Some(after.status.name())),
+        option(Some(b.status.name())),
+        option(Some(a.status.name())),
     );
     compare(
         "priority",
-        option(before.priority.map(|p| p.name())),
-        option(after.priority.map(|p| p.name())),
+        option(b.priority.map(|p| p.name())),
+        option(a.priority.map(|p| p.name())),
     );
     compare(
-        "type",
-        option(before.ticket_type.map(|t| t.name())),
-        option(after.ticket_type.map(|t| t.name())),
+        "ticket-type",
+        option(b.ticket_type.map(|t| t.name())),
+        option(a.ticket_type.map(|t| t.name())),
     );
-    compare(
-        "group",
-        before.group.clone().map(FieldValue::Text),
-        after.group.clone().map(FieldValue::Text),
-    );
-    compare(
-        "assignee",
-        before.assignee.clone().map(FieldValue::Text),
-        after.assignee.clone().map(FieldValue::Text),
-    );
-    compare(
-        "queue",
-        before.queue.clone().map(FieldValue::Text),
-        after.queue.clone().map(FieldValue::Text),
-    );
+    compare("assignee", text(&b.assignee), text(&a.assignee));
+    compare("group", text(&b.group), text(&a.group));
+    compare("queue", text(&b.queue), text(&a.queue));
     compare(
         "tags",
-        Some(FieldValue::Options(before.tags.clone())),
-        Some(FieldValue::Options(after.tags.clone())),
+        Some(FieldValue::Options(b.tags.clone())),
+        Some(FieldValue::Options(a.tags.clone())),
     );
     compare(
         "subject",
-        Some(FieldValue::Text(before.subject.clone())),
-        Some(FieldValue::Text(after.subject.clone())),
+        Some(FieldValue::Text(b.subject.clone())),
+        Some(FieldValue::Text(a.subject.clone())),
     );
+    compare(
+        "description",
+        Some(FieldValue::Text(b.description.clone())),
+        Some(FieldValue::Text(a.description.clone())),
+    );
+    compare(
+        "organization",
+        text(&before.organization),
+        text(&after.organization),
+    );
+    compare("requester", text(&before.requester), text(&after.requester));
     let keys: std::collections::BTreeSet<&String> =
-        before.fields.keys().chain(after.fields.keys()).collect();
+        b.fields.keys().chain(a.fields.keys()).collect();
     for key in keys {
-        compare(
-            &format!("custom_fields.{key}"),
-            before.fields.get(key).cloned(),
-            after.fields.get(key).cloned(),
-        );
+        compare(key, b.fields.get(key).cloned(), a.fields.get(key).cloned());
     }
     changes
 }
 
-/// A fresh event of `kind`.
+/// The event of `kind` that happened at `occurred_at` (the write's own time).
 pub fn event(
     kind: EventKind,
     ticket: EventTicket,
@@ -129,6 +157,7 @@ pub fn event(
     organization: Option<EventOrganization>,
     changes: Vec<Change>,
     actor: crate::domain::Actor,
+    occurred_at: Timestamp,
 ) -> Event {
     Event {
         kind,
@@ -137,6 +166,6 @@ pub fn event(
         organization,
         changes,
         actor,
-        occurred_at: crate::domain::Timestamp::now().rfc3339(),
+        occurred_at: occurred_at.rfc3339(),
     }
 }

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use serde_json::{Map, Value};
-use sqlx::{Any, AssertSqlSafe, Row, Transaction};
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use super::rows::{Bind, bind_all, placeholders};
 use super::{Store, StoreError, conflict_or, now_millis};
@@ -93,17 +93,23 @@ fn field_from_row(row: &sqlx::any::AnyRow) -> Result<Field, StoreError> {
     })
 }
 
+/// A scope's fields in display order (position, then id).
+pub(super) async fn fields(
+    conn: &mut AnyConnection,
+    scope: FieldScope,
+) -> Result<Vec<Field>, StoreError> {
+    let sql = format!(
+        "SELECT {FIELD_COLUMNS} FROM {} ORDER BY position, id",
+        tables(scope).definitions
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(conn).await?;
+    rows.iter().map(field_from_row).collect()
+}
+
 impl Store {
     /// A scope's fields in display order (position, then id).
     pub async fn fields(&self, scope: FieldScope) -> Result<Vec<Field>, StoreError> {
-        let sql = format!(
-            "SELECT {FIELD_COLUMNS} FROM {} ORDER BY position, id",
-            tables(scope).definitions
-        );
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(field_from_row).collect()
+        fields(&mut *self.conn().await?, scope).await
     }
 
     pub async fn field(&self, scope: FieldScope, id: i64) -> Result<Field, StoreError> {
@@ -130,11 +136,14 @@ impl Store {
             return Err(problems.into());
         }
         let now = now_millis();
+        // A new field goes last (`reorder` moves it). Concurrent creates on PostgreSQL may
+        // share a position; the order then falls back to the id, i.e. creation order.
         let sql = format!(
-            "INSERT INTO {} (key, type, title, description, active, position, options, \
+            "INSERT INTO {definitions} (key, type, title, description, active, position, options, \
              regexp_for_validation, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
-            tables(scope).definitions
+             VALUES ($1, $2, $3, $4, $5, (SELECT COALESCE(MAX(position), -1) + 1 FROM {definitions}), \
+             $6, $7, $8, $8) RETURNING id",
+            definitions = tables(scope).definitions
         );
         let id: i64 = sqlx::query_scalar(AssertSqlSafe(sql))
             .bind(&definition.key)
@@ -142,7 +151,6 @@ impl Store {
             .bind(definition.title.trim())
             .bind(&definition.description)
             .bind(i64::from(definition.active))
-            .bind(definition.position)
             .bind(options_column(&definition))
             .bind(&definition.regexp_for_validation)
             .bind(now)
@@ -179,7 +187,7 @@ impl Store {
             .filter(|tag| !kept.contains(tag))
             .collect();
         let tables = tables(scope);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_turn().await?;
         let sql = format!(
             "UPDATE {} SET title = $1, description = $2, active = $3, position = $4, \
              options = $5, regexp_for_validation = $6, updated_at = $7 WHERE id = $8",
@@ -238,7 +246,7 @@ impl Store {
                 ),
             ));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_turn().await?;
         let sql = format!(
             "UPDATE {} SET position = $1, updated_at = $2 WHERE id = $3",
             tables(scope).definitions
@@ -298,7 +306,7 @@ fn options_column(definition: &FieldDefinition) -> String {
 
 /// Removes dropdown values that chose a removed option, and removed tags from multiselect values.
 async fn drop_removed_options(
-    tx: &mut Transaction<'_, Any>,
+    conn: &mut AnyConnection,
     tables: &Tables,
     field_id: i64,
     field_type: &FieldType,
@@ -314,7 +322,7 @@ async fn drop_removed_options(
             let mut binds = vec![Bind::Int(field_id)];
             binds.extend(removed.iter().map(|tag| Bind::Text(tag.to_string())));
             bind_all(sqlx::query(AssertSqlSafe(sql)), &binds)
-                .execute(&mut **tx)
+                .execute(&mut *conn)
                 .await?;
         }
         FieldType::Multiselect => {
@@ -325,7 +333,7 @@ async fn drop_removed_options(
             );
             let rows = sqlx::query(AssertSqlSafe(sql))
                 .bind(field_id)
-                .fetch_all(&mut **tx)
+                .fetch_all(&mut *conn)
                 .await?;
             for row in rows {
                 let owner: i64 = row.try_get(0)?;
@@ -344,7 +352,7 @@ async fn drop_removed_options(
                         field_id,
                         (!kept.is_empty()).then_some(FieldValue::Options(kept)),
                     );
-                    write_values(tx, tables, owner, &values).await?;
+                    write_values(conn, tables, owner, &values).await?;
                 }
             }
         }
@@ -355,7 +363,7 @@ async fn drop_removed_options(
 
 /// Writes values (by field id) for one owner: `None` removes a value.
 pub(super) async fn write_values(
-    tx: &mut Transaction<'_, Any>,
+    conn: &mut AnyConnection,
     tables: &Tables,
     owner: i64,
     values: &BTreeMap<i64, Option<FieldValue>>,
@@ -370,7 +378,7 @@ pub(super) async fn write_values(
                 sqlx::query(AssertSqlSafe(sql))
                     .bind(owner)
                     .bind(*field_id)
-                    .execute(&mut **tx)
+                    .execute(&mut *conn)
                     .await?;
             }
             Some(value) => {
@@ -392,7 +400,7 @@ pub(super) async fn write_values(
                     SearchColumn::Text(text) => query.bind(text),
                     SearchColumn::Number(number) => query.bind(number),
                 };
-                query.execute(&mut **tx).await?;
+                query.execute(&mut *conn).await?;
             }
         }
     }

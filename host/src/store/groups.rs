@@ -1,6 +1,6 @@
 //! Groups of agents and their memberships.
 
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use super::rows::{Bind, bind_all};
 use super::{Store, StoreError, conflict_or, now_millis};
@@ -31,6 +31,30 @@ fn name_conflict(name: &str) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
     move |error| conflict_or(error, &[("name", &format!("a group named {name:?}"))])
 }
 
+pub(super) async fn group(conn: &mut AnyConnection, id: i64) -> Result<Group, StoreError> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {GROUP_COLUMNS} FROM agent_groups WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .ok_or_else(|| StoreError::not_found(format!("group {id}")))?;
+    group_from_row(&row)
+}
+
+pub(super) async fn group_by_name(
+    conn: &mut AnyConnection,
+    name: &str,
+) -> Result<Option<Group>, StoreError> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {GROUP_COLUMNS} FROM agent_groups WHERE name = $1"
+    )))
+    .bind(name.trim())
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(group_from_row).transpose()
+}
+
 impl Store {
     /// Every group, by name. A desk has tens of groups, not thousands.
     pub async fn groups(&self) -> Result<Vec<Group>, StoreError> {
@@ -43,24 +67,11 @@ impl Store {
     }
 
     pub async fn group(&self, id: i64) -> Result<Group, StoreError> {
-        let row = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {GROUP_COLUMNS} FROM agent_groups WHERE id = $1"
-        )))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or_else(|| StoreError::not_found(format!("group {id}")))?;
-        group_from_row(&row)
+        group(&mut *self.conn().await?, id).await
     }
 
     pub async fn group_by_name(&self, name: &str) -> Result<Option<Group>, StoreError> {
-        let row = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {GROUP_COLUMNS} FROM agent_groups WHERE name = $1"
-        )))
-        .bind(name.trim())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(group_from_row).transpose()
+        group_by_name(&mut *self.conn().await?, name).await
     }
 
     pub async fn create_group(&self, draft: GroupDraft) -> Result<Group, StoreError> {

@@ -11,6 +11,7 @@ mod rule_runs;
 mod settings;
 mod tickets;
 mod tokens;
+mod tx;
 mod users;
 
 use std::str::FromStr;
@@ -19,8 +20,10 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, AssertSqlSafe, Executor};
 
+pub use rule_runs::RuleRunFilter;
 pub use settings::Setting;
 pub use tickets::{NewTicket, TicketFilter, TicketWrite};
+pub use tx::Tx;
 pub use users::UserSearch;
 
 use crate::domain::Problems;
@@ -57,6 +60,7 @@ pub enum StoreError {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    writers: tx::WriterQueue,
 }
 
 impl Store {
@@ -150,7 +154,16 @@ impl Store {
             Backend::Postgres => sqlx::migrate!("migrations/postgres"),
         };
         migrator.run(&pool).await?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            writers: tx::WriterQueue::new(),
+        })
+    }
+
+    /// A pooled connection, for reads shared with [`Tx`] (functions taking `&mut AnyConnection`).
+    async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, StoreError> {
+        Ok(self.pool.acquire().await?)
     }
 
     pub fn backend(&self) -> Backend {
@@ -176,6 +189,43 @@ impl From<Problems> for StoreError {
 }
 
 impl StoreError {
+    /// Whether the database failed in a way that a retry may not meet: it could not be
+    /// reached, was busy or shutting down, or gave up on the transaction. Integrity violations,
+    /// corrupt stored data and bad SQL are faults of ours and are not transient.
+    pub fn is_transient(&self) -> bool {
+        let StoreError::Database(error) = self else {
+            return false;
+        };
+        match error {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Database(database) => {
+                let code = database.code().unwrap_or_default();
+                if database
+                    .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+                    .is_some()
+                {
+                    // Primary result codes: BUSY, LOCKED, NOMEM, IOERR, FULL, CANTOPEN.
+                    let primary = code.parse::<u32>().unwrap_or_default() & 0xff;
+                    matches!(primary, 5 | 6 | 7 | 10 | 13 | 14)
+                } else {
+                    // SQLSTATE classes: connection exception, transaction rollback
+                    // (serialization failure, deadlock), insufficient resources, operator
+                    // intervention (shutdown, cancel), system error; and lock not available.
+                    ["08", "40", "53", "57", "58"]
+                        .iter()
+                        .any(|class| code.starts_with(class))
+                        || code == "55P03"
+                }
+            }
+            _ => false,
+        }
+    }
+
     fn not_found(what: impl Into<String>) -> StoreError {
         StoreError::NotFound { what: what.into() }
     }

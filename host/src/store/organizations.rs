@@ -1,6 +1,6 @@
 //! Organizations: create, read, update, delete, list, members; the domains they own.
 
-use sqlx::{Any, AssertSqlSafe, Row, Transaction};
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use super::fields::{by_field_id, collect_value, tables, write_values};
 use super::rows::{Bind, bind_all, placeholders, tags_from_column, tags_to_column};
@@ -24,89 +24,131 @@ fn name_conflict(name: &str) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
     }
 }
 
+/// Organizations matching `condition` (our own SQL, values bound), in id order, with their
+/// domains and custom values.
+pub(super) async fn load_organizations(
+    conn: &mut AnyConnection,
+    condition: &str,
+    binds: &[Bind],
+) -> Result<Vec<Organization>, StoreError> {
+    let sql = format!("{ORGANIZATION_SELECT} WHERE {condition} ORDER BY o.id");
+    let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), binds)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut organizations: Vec<Organization> = Vec::new();
+    for row in &rows {
+        let id: i64 = row.try_get("id")?;
+        if organizations.last().map(|o| o.id) != Some(id) {
+            let tags: String = row.try_get("tags")?;
+            organizations.push(Organization {
+                id,
+                name: row.try_get("name")?,
+                domain_names: Vec::new(),
+                tags: tags_from_column(&tags)?,
+                notes: row.try_get("notes")?,
+                organization_fields: CustomValues::new(),
+                created_at: Timestamp(row.try_get("created_at")?),
+                updated_at: Timestamp(row.try_get("updated_at")?),
+            });
+        }
+        let organization = organizations.last_mut().expect("pushed above");
+        collect_value(
+            &mut organization.organization_fields,
+            row.try_get("field_key")?,
+            row.try_get("field_value")?,
+        )?;
+    }
+    if organizations.is_empty() {
+        return Ok(organizations);
+    }
+    let sql = format!(
+        "SELECT organization_id, domain FROM organization_domains \
+         WHERE organization_id IN ({}) ORDER BY domain",
+        placeholders(1, organizations.len())
+    );
+    let ids: Vec<Bind> = organizations.iter().map(|o| Bind::Int(o.id)).collect();
+    let domains = bind_all(sqlx::query(AssertSqlSafe(sql)), &ids)
+        .fetch_all(&mut *conn)
+        .await?;
+    for row in domains {
+        let owner: i64 = row.try_get(0)?;
+        if let Some(organization) = organizations.iter_mut().find(|o| o.id == owner) {
+            organization.domain_names.push(row.try_get(1)?);
+        }
+    }
+    Ok(organizations)
+}
+
+pub(super) async fn organization(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<Organization, StoreError> {
+    load_organizations(conn, "o.id = $1", &[Bind::Int(id)])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| StoreError::not_found(format!("organization {id}")))
+}
+
+pub(super) async fn organization_exists(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<bool, StoreError> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM organizations WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(found.is_some())
+}
+
+/// The id of the organization owning `domain` (already normalised), if any.
+pub(super) async fn organization_owning(
+    conn: &mut AnyConnection,
+    domain: &str,
+) -> Result<Option<i64>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT organization_id FROM organization_domains WHERE domain = $1")
+            .bind(domain)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+/// The organization owning `domain`, if any.
+pub(super) async fn organization_by_domain(
+    conn: &mut AnyConnection,
+    domain: &str,
+) -> Result<Option<Organization>, StoreError> {
+    let domain =
+        normalize_domain(domain).map_err(|reason| StoreError::rejected("domain", reason))?;
+    match organization_owning(&mut *conn, &domain).await? {
+        Some(id) => Ok(Some(organization(conn, id).await?)),
+        None => Ok(None),
+    }
+}
+
 impl Store {
     async fn load_organizations(
         &self,
         condition: &str,
         binds: &[Bind],
     ) -> Result<Vec<Organization>, StoreError> {
-        let sql = format!("{ORGANIZATION_SELECT} WHERE {condition} ORDER BY o.id");
-        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), binds)
-            .fetch_all(&self.pool)
-            .await?;
-        let mut organizations: Vec<Organization> = Vec::new();
-        for row in &rows {
-            let id: i64 = row.try_get("id")?;
-            if organizations.last().map(|o| o.id) != Some(id) {
-                let tags: String = row.try_get("tags")?;
-                organizations.push(Organization {
-                    id,
-                    name: row.try_get("name")?,
-                    domain_names: Vec::new(),
-                    tags: tags_from_column(&tags)?,
-                    notes: row.try_get("notes")?,
-                    organization_fields: CustomValues::new(),
-                    created_at: Timestamp(row.try_get("created_at")?),
-                    updated_at: Timestamp(row.try_get("updated_at")?),
-                });
-            }
-            let organization = organizations.last_mut().expect("pushed above");
-            collect_value(
-                &mut organization.organization_fields,
-                row.try_get("field_key")?,
-                row.try_get("field_value")?,
-            )?;
-        }
-        if organizations.is_empty() {
-            return Ok(organizations);
-        }
-        let sql = format!(
-            "SELECT organization_id, domain FROM organization_domains \
-             WHERE organization_id IN ({}) ORDER BY domain",
-            placeholders(1, organizations.len())
-        );
-        let ids: Vec<Bind> = organizations.iter().map(|o| Bind::Int(o.id)).collect();
-        let domains = bind_all(sqlx::query(AssertSqlSafe(sql)), &ids)
-            .fetch_all(&self.pool)
-            .await?;
-        for row in domains {
-            let owner: i64 = row.try_get(0)?;
-            if let Some(organization) = organizations.iter_mut().find(|o| o.id == owner) {
-                organization.domain_names.push(row.try_get(1)?);
-            }
-        }
-        Ok(organizations)
+        load_organizations(&mut *self.conn().await?, condition, binds).await
     }
 
     pub async fn organization(&self, id: i64) -> Result<Organization, StoreError> {
-        self.load_organizations("o.id = $1", &[Bind::Int(id)])
-            .await?
-            .into_iter()
-            .next()
-            .ok_or_else(|| StoreError::not_found(format!("organization {id}")))
+        organization(&mut *self.conn().await?, id).await
     }
 
     pub(super) async fn organization_exists(&self, id: i64) -> Result<bool, StoreError> {
-        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM organizations WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(found.is_some())
+        organization_exists(&mut *self.conn().await?, id).await
     }
 
-    /// The id of the organization owning `domain` (already normalised), if any.
     pub(super) async fn organization_owning(
         &self,
         domain: &str,
     ) -> Result<Option<i64>, StoreError> {
-        Ok(
-            sqlx::query_scalar(
-                "SELECT organization_id FROM organization_domains WHERE domain = $1",
-            )
-            .bind(domain)
-            .fetch_optional(&self.pool)
-            .await?,
-        )
+        organization_owning(&mut *self.conn().await?, domain).await
     }
 
     /// The organization owning `domain`, if any.
@@ -114,12 +156,7 @@ impl Store {
         &self,
         domain: &str,
     ) -> Result<Option<Organization>, StoreError> {
-        let domain =
-            normalize_domain(domain).map_err(|reason| StoreError::rejected("domain", reason))?;
-        match self.organization_owning(&domain).await? {
-            Some(id) => Ok(Some(self.organization(id).await?)),
-            None => Ok(None),
-        }
+        organization_by_domain(&mut *self.conn().await?, domain).await
     }
 
     pub async fn list_organizations(
@@ -186,7 +223,7 @@ impl Store {
         };
         let name = changes.name.unwrap_or_default();
         let now = now_millis();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_turn().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO organizations (name, notes, tags, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $4) RETURNING id",
@@ -232,7 +269,7 @@ impl Store {
             return Err(problems.into());
         };
         let name = changes.name.unwrap_or(current.name);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_turn().await?;
         sqlx::query(
             "UPDATE organizations SET name = $1, notes = $2, tags = $3, updated_at = $4 WHERE id = $5",
         )
@@ -289,7 +326,7 @@ impl Store {
         if self.organization_owning(&domain).await? == Some(id) {
             return Ok(0);
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_turn().await?;
         let attached = claim_domain(&mut tx, id, &domain).await?;
         tx.commit().await?;
         Ok(attached)
@@ -298,8 +335,8 @@ impl Store {
 
 /// Records that organization `id` owns `domain` (a conflict if another does) and attaches that
 /// domain's customers who have no organization. Returns how many were attached.
-async fn claim_domain(
-    tx: &mut Transaction<'_, Any>,
+pub(super) async fn claim_domain(
+    conn: &mut AnyConnection,
     id: i64,
     domain: &str,
 ) -> Result<u64, StoreError> {
@@ -309,14 +346,14 @@ async fn claim_domain(
     )
     .bind(domain)
     .bind(id)
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     if inserted.rows_affected() == 0 {
         let owner: Option<String> = sqlx::query_scalar(
             "SELECT o.name FROM organization_domains d JOIN organizations o ON o.id = d.organization_id WHERE d.domain = $1",
         )
         .bind(domain)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *conn)
         .await?;
         return Err(StoreError::Conflict(format!(
             "domain {domain:?} (owned by organization {:?})",
@@ -330,7 +367,7 @@ async fn claim_domain(
     .bind(id)
     .bind(now_millis())
     .bind(domain)
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     Ok(attached.rows_affected())
 }

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, AnyConnection, Row};
 
 use super::{Store, StoreError, conflict_or, now_millis};
 use crate::domain::{
@@ -84,26 +84,26 @@ where
     Ok(by_plugin)
 }
 
-async fn plugin_in(tx: &mut Transaction<'_, Any>, id: i64) -> Result<PluginRecord, StoreError> {
+async fn plugin_in(conn: &mut AnyConnection, id: i64) -> Result<PluginRecord, StoreError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {PLUGIN_COLUMNS} FROM plugins WHERE id = $1"
     )))
     .bind(id)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *conn)
     .await?
     .ok_or_else(|| StoreError::not_found(format!("plugin {id}")))?;
-    let mut triggers = trigger_settings(&mut **tx, Some(id)).await?;
+    let mut triggers = trigger_settings(&mut *conn, Some(id)).await?;
     plugin_from_row(&row, &mut triggers)
 }
 
 async fn save_in(
-    tx: &mut Transaction<'_, Any>,
+    conn: &mut AnyConnection,
     plugin: NewPlugin,
 ) -> Result<(PluginRecord, bool), StoreError> {
     let now = now_millis();
     let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM plugins WHERE name = $1")
         .bind(&plugin.name)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *conn)
         .await?;
     let id = match existing {
         Some(id) => {
@@ -118,7 +118,7 @@ async fn save_in(
             .bind(&plugin.component)
             .bind(now)
             .bind(id)
-            .execute(&mut **tx)
+            .execute(&mut *conn)
             .await?;
             id
         }
@@ -133,24 +133,24 @@ async fn save_in(
         .bind(&plugin.component)
         .bind(i64::from(plugin.bundled))
         .bind(now)
-        .fetch_one(&mut **tx)
+        .fetch_one(&mut *conn)
         .await
         .map_err(|e| conflict_or(e, &[("name", &format!("a plugin named {:?}", plugin.name))]))?,
     };
     let kept: Vec<String> =
         sqlx::query_scalar("SELECT trigger_key FROM plugin_triggers WHERE plugin_id = $1")
             .bind(id)
-            .fetch_all(&mut **tx)
+            .fetch_all(&mut *conn)
             .await?;
     for key in kept.iter().filter(|key| !plugin.trigger_keys.contains(key)) {
         sqlx::query("DELETE FROM plugin_triggers WHERE plugin_id = $1 AND trigger_key = $2")
             .bind(id)
             .bind(key)
-            .execute(&mut **tx)
+            .execute(&mut *conn)
             .await?;
     }
     let last: Option<i64> = sqlx::query_scalar("SELECT MAX(position) FROM plugin_triggers")
-        .fetch_one(&mut **tx)
+        .fetch_one(&mut *conn)
         .await?;
     let mut position = last.unwrap_or(0);
     for key in plugin.trigger_keys.iter().filter(|key| !kept.contains(key)) {
@@ -162,11 +162,28 @@ async fn save_in(
         .bind(id)
         .bind(key)
         .bind(position)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     }
-    let record = plugin_in(tx, id).await?;
+    let record = plugin_in(conn, id).await?;
     Ok((record, existing.is_none()))
+}
+
+/// Records the engine's verdict on a plugin that kept failing.
+pub(super) async fn disable_plugin(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+    reason: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE plugins SET enabled = 0, disabled_reason = $1, updated_at = $2 WHERE id = $3",
+    )
+    .bind(reason)
+    .bind(now_millis())
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 impl Store {
@@ -184,7 +201,7 @@ impl Store {
     }
 
     pub async fn plugin(&self, id: i64) -> Result<PluginRecord, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_turn().await?;
         let plugin = plugin_in(&mut tx, id).await?;
         tx.commit().await?;
         Ok(plugin)
@@ -205,7 +222,7 @@ impl Store {
     /// disabled for failing is enabled again (it is new code). Returns the record and whether
     /// it was newly installed.
     pub async fn save_plugin(&self, plugin: NewPlugin) -> Result<(PluginRecord, bool), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_turn().await?;
         let saved = save_in(&mut tx, plugin).await?;
         tx.commit().await?;
         Ok(saved)
@@ -218,7 +235,7 @@ impl Store {
         id: i64,
         patch: &PluginPatch,
     ) -> Result<PluginRecord, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_turn().await?;
         let current = plugin_in(&mut tx, id).await?;
         let enabled = patch.enabled.unwrap_or(current.enabled);
         let reason = if patch.enabled.is_some() {
@@ -255,7 +272,7 @@ impl Store {
         key: &str,
         active: bool,
     ) -> Result<PluginRecord, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_turn().await?;
         let changed = sqlx::query(
             "UPDATE plugin_triggers SET active = $1 WHERE plugin_id = $2 AND trigger_key = $3",
         )
@@ -288,7 +305,7 @@ impl Store {
     /// Sets the desk-wide trigger order: `order` lists every installed trigger exactly once,
     /// first to run first. Anything else is rejected with every problem named.
     pub async fn reorder_triggers(&self, order: &[TriggerRef]) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_turn().await?;
         let rows = sqlx::query("SELECT plugin_id, trigger_key FROM plugin_triggers")
             .fetch_all(&mut *tx)
             .await?;
@@ -348,20 +365,12 @@ impl Store {
 
     /// The engine's verdict on a plugin that kept failing.
     pub async fn disable_plugin(&self, id: i64, reason: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE plugins SET enabled = 0, disabled_reason = $1, updated_at = $2 WHERE id = $3",
-        )
-        .bind(reason)
-        .bind(now_millis())
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        disable_plugin(&mut *self.conn().await?, id, reason).await
     }
 
     /// Uninstalls a plugin. Its audit rows stay: they name the plugin and its code's hash.
     pub async fn delete_plugin(&self, id: i64) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_turn().await?;
         sqlx::query("DELETE FROM plugin_triggers WHERE plugin_id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -415,7 +424,7 @@ impl Store {
         &self,
         plugins: Vec<NewPlugin>,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_turn().await?;
         let marked = sqlx::query(
             "INSERT INTO settings (key, value) VALUES ($1, 'true') ON CONFLICT (key) DO NOTHING",
         )

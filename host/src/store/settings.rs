@@ -23,15 +23,22 @@ impl Setting {
     }
 }
 
+pub(super) async fn read_setting(
+    conn: &mut sqlx::AnyConnection,
+    setting: Setting,
+) -> Result<bool, StoreError> {
+    let value: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+        .bind(setting.key())
+        .fetch_optional(conn)
+        .await?;
+    Ok(value
+        .map(|value| value == "true")
+        .unwrap_or(setting.default_value()))
+}
+
 impl Store {
     pub async fn setting(&self, setting: Setting) -> Result<bool, StoreError> {
-        let value: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-            .bind(setting.key())
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(value
-            .map(|value| value == "true")
-            .unwrap_or(setting.default_value()))
+        read_setting(&mut *self.conn().await?, setting).await
     }
 
     pub async fn set_setting(&self, setting: Setting, on: bool) -> Result<(), StoreError> {

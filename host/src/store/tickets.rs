@@ -1,15 +1,17 @@
 //! Tickets and their comments.
 //!
-//! A write is resolved first (references checked, defaults filled: the requester's
-//! organization, a subject from the first comment), then saved in one transaction with its
-//! comment. The trigger engine will sit between the two steps.
+//! A write is resolved (references checked, defaults filled: the requester's organization, a
+//! subject from the first comment), decided by the trigger engine and saved, all inside one
+//! [`Tx`](super::Tx): a refused write leaves nothing behind.
 
-use sqlx::{Any, AssertSqlSafe, Row, Transaction};
-
-use std::collections::BTreeMap;
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use super::fields::{tables, write_values};
+use super::groups::group;
+use super::identity::{find_or_create_customer, find_or_create_customer_by_phone};
+use super::organizations::organization_exists;
 use super::rows::{Bind, bind_all, parse_column, tags_from_column, tags_to_column};
+use super::users::user;
 use super::{Listing, Page, Store, StoreError, now_millis};
 use crate::domain::{
     Channel, Comment, CommentDraft, CustomValues, FieldScope, Problems, Status, Ticket,
@@ -81,22 +83,297 @@ pub struct NewTicket {
 /// A ticket write with everything the trigger cycle decided, committed in one transaction.
 #[derive(Debug, Clone)]
 pub struct TicketWrite {
-    /// The ticket as it is to be stored (id 0 for a new one).
+    /// The ticket as it is to be stored; its row exists (a new ticket's was inserted when the
+    /// write began, so its id is known to the triggers).
     pub ticket: Ticket,
     /// The comment the request brought.
     pub comment: Option<CommentDraft>,
     /// Internal notes added by triggers.
     pub notes: Vec<String>,
-    /// Requester values set by triggers.
-    pub user_fields: Vec<(String, crate::domain::FieldValue)>,
-    /// Organization values set by triggers.
-    pub organization_fields: Vec<(String, crate::domain::FieldValue)>,
+    /// Requester values set by triggers, by field id, as the field's type reads them.
+    pub user_fields: Vec<(i64, crate::domain::FieldValue)>,
+    /// Organization values set by triggers, by field id.
+    pub organization_fields: Vec<(i64, crate::domain::FieldValue)>,
     /// The audit rows.
     pub runs: Vec<crate::domain::rule_run::NewRuleRun>,
 }
 
 /// Longest subject made from a description.
 const DERIVED_SUBJECT_CHARS: usize = 80;
+
+/// Reads a ticket; `for_update` also locks its row until the transaction ends (PostgreSQL;
+/// a SQLite write transaction already holds the database's write lock).
+pub(super) async fn ticket(
+    conn: &mut AnyConnection,
+    id: i64,
+    for_update: bool,
+) -> Result<Ticket, StoreError> {
+    let lock = if for_update && conn.backend_name() == "PostgreSQL" {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1{lock}"
+    )))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .ok_or_else(|| StoreError::not_found(format!("ticket {id}")))?;
+    ticket_from_row(&row)
+}
+
+/// The ticket a create draft describes (id 0), and its first comment. A requester named by
+/// email or phone is found or created here, in the caller's transaction, so a write refused
+/// later leaves no customer behind.
+pub(super) async fn resolve_new_ticket(
+    conn: &mut AnyConnection,
+    draft: TicketDraft,
+) -> Result<NewTicket, StoreError> {
+    let changes = draft.validate()?;
+    let mut problems = Problems::default();
+    let Some(comment) = changes.comment.clone() else {
+        problems.add(
+            "comment",
+            "a new ticket needs its first comment: send description or comment.body",
+        );
+        return Err(problems.into());
+    };
+    let requester = match (&changes.requester_id, &changes.requester) {
+        (Some(id), _) => match user(&mut *conn, *id).await {
+            Ok(user) => Some(user),
+            Err(StoreError::NotFound { .. }) => {
+                problems.add("requester_id", format!("there is no user {id}"));
+                None
+            }
+            Err(other) => return Err(other),
+        },
+        (None, Some(requester)) => {
+            let name = requester.name.as_deref();
+            let found = match (&requester.email, &requester.phone) {
+                (Some(email), _) => find_or_create_customer(&mut *conn, email, name).await,
+                (None, Some(phone)) => {
+                    find_or_create_customer_by_phone(&mut *conn, phone, name).await
+                }
+                // TicketDraft::validate refuses a requester with neither.
+                (None, None) => Err(StoreError::rejected("requester", "needs email or phone")),
+            };
+            match found {
+                Ok(user) => Some(user),
+                Err(StoreError::Rejected(errors)) => {
+                    problems.absorb("requester.", errors);
+                    None
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        (None, None) => {
+            problems.add(
+                "requester_id",
+                "is required (or requester with an email or phone)",
+            );
+            None
+        }
+    };
+    let now = Timestamp(now_millis());
+    let subject = match &changes.subject {
+        Some(subject) if !subject.is_empty() => subject.clone(),
+        _ => derived_subject(&comment.body),
+    };
+    let mut ticket = Ticket {
+        id: 0,
+        subject,
+        description: comment.body.clone(),
+        status: Status::New,
+        priority: None,
+        ticket_type: None,
+        channel: changes.channel.unwrap_or(Channel::Api),
+        requester_id: requester.as_ref().map(|user| user.id).unwrap_or_default(),
+        organization_id: requester.as_ref().and_then(|user| user.organization_id),
+        assignee_id: None,
+        group_id: None,
+        queue: None,
+        tags: Vec::new(),
+        custom_fields: CustomValues::new(),
+        created_at: now,
+        updated_at: now,
+    };
+    apply_changes(conn, &mut ticket, changes, &mut problems).await?;
+    let comment = CommentDraft {
+        author_id: comment.author_id.or(Some(ticket.requester_id)),
+        ..comment
+    };
+    match requester {
+        Some(requester) if problems.is_empty() => Ok(NewTicket {
+            ticket,
+            comment,
+            requester,
+        }),
+        // Every way to have no requester added a problem.
+        _ => Err(problems.into()),
+    }
+}
+
+/// `current` with a draft's changes applied and checked, and the comment to add.
+pub(super) async fn resolve_ticket_update(
+    conn: &mut AnyConnection,
+    current: &Ticket,
+    draft: TicketDraft,
+) -> Result<(Ticket, Option<CommentDraft>), StoreError> {
+    let changes = draft.validate()?;
+    let mut problems = Problems::default();
+    if changes.requester.is_some() {
+        problems.add("requester", "set requester_id to change the requester");
+    }
+    if changes
+        .channel
+        .is_some_and(|channel| channel != current.channel)
+    {
+        problems.add("channel", "a ticket's channel cannot change");
+    }
+    if let Some(id) = changes.requester_id
+        && let Err(StoreError::NotFound { .. }) = user(&mut *conn, id).await
+    {
+        problems.add("requester_id", format!("there is no user {id}"));
+    }
+    let comment = changes.comment.clone();
+    let mut ticket = current.clone();
+    ticket.updated_at = Timestamp(now_millis());
+    if let Some(id) = changes.requester_id {
+        ticket.requester_id = id;
+    }
+    apply_changes(conn, &mut ticket, changes, &mut problems).await?;
+    problems.into_result((ticket, comment)).map_err(Into::into)
+}
+
+/// Applies the plain attributes of `changes` to `ticket`, checking what they refer to.
+async fn apply_changes(
+    conn: &mut AnyConnection,
+    ticket: &mut Ticket,
+    changes: TicketChanges,
+    problems: &mut Problems,
+) -> Result<(), StoreError> {
+    if let Some(subject) = changes.subject.filter(|subject| !subject.is_empty()) {
+        ticket.subject = subject;
+    }
+    if let Some(status) = changes.status {
+        ticket.status = status;
+    }
+    if let Some(priority) = changes.priority {
+        ticket.priority = priority;
+    }
+    if let Some(ticket_type) = changes.ticket_type {
+        ticket.ticket_type = ticket_type;
+    }
+    if let Some(organization_id) = changes.organization_id {
+        if let Some(id) = organization_id
+            && !organization_exists(&mut *conn, id).await?
+        {
+            problems.add("organization_id", format!("there is no organization {id}"));
+        }
+        ticket.organization_id = organization_id;
+    }
+    if let Some(assignee_id) = changes.assignee_id {
+        if let Some(id) = assignee_id {
+            match user(&mut *conn, id).await {
+                Ok(user) if !user.role.is_staff() => problems.add(
+                    "assignee_id",
+                    format!("user {id} is an end-user; tickets are assigned to agents"),
+                ),
+                Ok(_) => {}
+                Err(StoreError::NotFound { .. }) => {
+                    problems.add("assignee_id", format!("there is no user {id}"))
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        ticket.assignee_id = assignee_id;
+    }
+    if let Some(group_id) = changes.group_id {
+        if let Some(id) = group_id {
+            match group(&mut *conn, id).await {
+                Ok(_) => {}
+                Err(StoreError::NotFound { .. }) => {
+                    problems.add("group_id", format!("there is no group {id}"))
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        ticket.group_id = group_id;
+    }
+    if let Some(queue) = changes.queue {
+        ticket.queue = queue;
+    }
+    if let Some(tags) = changes.tags {
+        ticket.tags = tags;
+    }
+    for (key, value) in changes.custom_fields {
+        match value {
+            Some(value) => ticket.custom_fields.insert(key, value),
+            None => ticket.custom_fields.remove(&key),
+        };
+    }
+    Ok(())
+}
+
+/// Stores a ticket write whose ticket row exists (inserted at the start of a create, locked at
+/// the start of an update): the decided ticket, its comment, the triggers' notes and field
+/// values, and the audit rows. Returns the stored ticket. `stored` is the row as it is now; an
+/// unchanged row is not rewritten.
+pub(super) async fn save_ticket(
+    conn: &mut AnyConnection,
+    write: TicketWrite,
+    stored: &Ticket,
+) -> Result<Ticket, StoreError> {
+    let id = write.ticket.id;
+    if write.ticket != *stored {
+        update_ticket_row(&mut *conn, &write.ticket).await?;
+    }
+    if let Some(comment) = &write.comment {
+        insert_comment(&mut *conn, id, comment).await?;
+    }
+    for note in &write.notes {
+        let note = CommentDraft {
+            body: note.clone(),
+            public: false,
+            author_id: None,
+        };
+        insert_comment(&mut *conn, id, &note).await?;
+    }
+    if !write.user_fields.is_empty() {
+        let values = write
+            .user_fields
+            .iter()
+            .map(|(field, value)| (*field, Some(value.clone())))
+            .collect();
+        write_values(
+            &mut *conn,
+            &tables(FieldScope::User),
+            write.ticket.requester_id,
+            &values,
+        )
+        .await?;
+    }
+    if let (Some(organization), false) = (
+        write.ticket.organization_id,
+        write.organization_fields.is_empty(),
+    ) {
+        let values = write
+            .organization_fields
+            .iter()
+            .map(|(field, value)| (*field, Some(value.clone())))
+            .collect();
+        write_values(
+            &mut *conn,
+            &tables(FieldScope::Organization),
+            organization,
+            &values,
+        )
+        .await?;
+    }
+    super::rule_runs::insert_runs(&mut *conn, id, &write.runs).await?;
+    ticket(conn, id, false).await
+}
 
 impl Store {
     /// The ids of the `limit` newest tickets, newest first.
@@ -110,14 +387,7 @@ impl Store {
     }
 
     pub async fn ticket(&self, id: i64) -> Result<Ticket, StoreError> {
-        let row = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1"
-        )))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or_else(|| StoreError::not_found(format!("ticket {id}")))?;
-        ticket_from_row(&row)
+        ticket(&mut *self.conn().await?, id, false).await
     }
 
     /// Tickets in id order matching every filter given.
@@ -196,278 +466,50 @@ impl Store {
         }))
     }
 
-    /// Creates a ticket with its first comment. The requester is named by id or by email (then
-    /// found or created like a first contact); the organization defaults to the requester's.
+    /// Creates a ticket with its first comment, without running triggers (the trigger engine's
+    /// `Rules::create_ticket` is the API's write). The requester is named by id, or by email or
+    /// phone (then found or created like a first contact); the organization defaults to the
+    /// requester's. All in one transaction.
     pub async fn create_ticket(&self, draft: TicketDraft) -> Result<Ticket, StoreError> {
-        let NewTicket {
-            ticket, comment, ..
-        } = self.resolve_new_ticket(draft).await?;
-        let mut tx = self.pool.begin().await?;
-        let id = insert_ticket(&mut tx, &ticket).await?;
-        insert_comment(&mut tx, id, &comment).await?;
+        let mut tx = self.begin_write().await?;
+        let new = tx.resolve_new_ticket(draft).await?;
+        let mut ticket = new.ticket;
+        ticket.id = tx.insert_ticket(&ticket).await?;
+        let saved = tx
+            .save_ticket(
+                TicketWrite::plain(ticket.clone(), Some(new.comment)),
+                &ticket,
+            )
+            .await?;
         tx.commit().await?;
-        self.ticket(id).await
+        Ok(saved)
     }
 
-    /// Changes the attributes present in `draft` and adds its comment, if any.
+    /// Changes the attributes present in `draft` and adds its comment, if any, without running
+    /// triggers; under the ticket's lock.
     pub async fn update_ticket(&self, id: i64, draft: TicketDraft) -> Result<Ticket, StoreError> {
-        let current = self.ticket(id).await?;
-        let (ticket, comment) = self.resolve_ticket_update(&current, draft).await?;
-        let mut tx = self.pool.begin().await?;
-        update_ticket_row(&mut tx, &ticket).await?;
-        if let Some(comment) = comment {
-            insert_comment(&mut tx, id, &comment).await?;
-        }
+        let mut tx = self.begin_write().await?;
+        let current = tx.ticket_for_update(id).await?;
+        let (ticket, comment) = tx.resolve_ticket_update(&current, draft).await?;
+        let saved = tx
+            .save_ticket(TicketWrite::plain(ticket, comment), &current)
+            .await?;
         tx.commit().await?;
-        self.ticket(id).await
+        Ok(saved)
     }
+}
 
-    /// Stores a ticket write (a new ticket when its id is 0) with its comment, the triggers'
-    /// notes and field values, and the audit rows, all in one transaction.
-    pub async fn save_ticket(&self, write: TicketWrite) -> Result<Ticket, StoreError> {
-        let user_fields = self.field_ids(FieldScope::User, &write.user_fields).await?;
-        let organization_fields = self
-            .field_ids(FieldScope::Organization, &write.organization_fields)
-            .await?;
-        let mut tx = self.pool.begin().await?;
-        let id = if write.ticket.id == 0 {
-            insert_ticket(&mut tx, &write.ticket).await?
-        } else {
-            update_ticket_row(&mut tx, &write.ticket).await?;
-            write.ticket.id
-        };
-        if let Some(comment) = &write.comment {
-            insert_comment(&mut tx, id, comment).await?;
+impl TicketWrite {
+    /// A write with no trigger decisions in it.
+    pub fn plain(ticket: Ticket, comment: Option<CommentDraft>) -> TicketWrite {
+        TicketWrite {
+            ticket,
+            comment,
+            notes: Vec::new(),
+            user_fields: Vec::new(),
+            organization_fields: Vec::new(),
+            runs: Vec::new(),
         }
-        for note in &write.notes {
-            let note = CommentDraft {
-                body: note.clone(),
-                public: false,
-                author_id: None,
-            };
-            insert_comment(&mut tx, id, &note).await?;
-        }
-        if !user_fields.is_empty() {
-            write_values(
-                &mut tx,
-                &tables(FieldScope::User),
-                write.ticket.requester_id,
-                &user_fields,
-            )
-            .await?;
-        }
-        if let (Some(organization), false) =
-            (write.ticket.organization_id, organization_fields.is_empty())
-        {
-            write_values(
-                &mut tx,
-                &tables(FieldScope::Organization),
-                organization,
-                &organization_fields,
-            )
-            .await?;
-        }
-        super::rule_runs::insert_runs(&mut tx, id, &write.runs).await?;
-        tx.commit().await?;
-        self.ticket(id).await
-    }
-
-    /// Values by field id for values by key (keys checked by the caller).
-    async fn field_ids(
-        &self,
-        scope: FieldScope,
-        values: &[(String, crate::domain::FieldValue)],
-    ) -> Result<BTreeMap<i64, Option<crate::domain::FieldValue>>, StoreError> {
-        if values.is_empty() {
-            return Ok(BTreeMap::new());
-        }
-        let fields = self.fields(scope).await?;
-        Ok(values
-            .iter()
-            .filter_map(|(key, value)| {
-                fields
-                    .iter()
-                    .find(|field| &field.definition.key == key)
-                    .map(|field| (field.id, Some(value.clone())))
-            })
-            .collect())
-    }
-
-    /// The ticket a create draft describes (id 0), and its first comment.
-    pub async fn resolve_new_ticket(&self, draft: TicketDraft) -> Result<NewTicket, StoreError> {
-        let changes = draft.validate()?;
-        let mut problems = Problems::default();
-        let Some(comment) = changes.comment.clone() else {
-            problems.add(
-                "comment",
-                "a new ticket needs its first comment: send description or comment.body",
-            );
-            return Err(problems.into());
-        };
-        let requester = match (&changes.requester_id, &changes.requester) {
-            (Some(id), _) => match self.user(*id).await {
-                Ok(user) => Some(user),
-                Err(StoreError::NotFound { .. }) => {
-                    problems.add("requester_id", format!("there is no user {id}"));
-                    None
-                }
-                Err(other) => return Err(other),
-            },
-            (None, Some(requester)) => {
-                match self
-                    .find_or_create_customer(&requester.email, requester.name.as_deref())
-                    .await
-                {
-                    Ok(user) => Some(user),
-                    Err(StoreError::Rejected(errors)) => {
-                        problems.absorb("requester.", errors);
-                        None
-                    }
-                    Err(other) => return Err(other),
-                }
-            }
-            (None, None) => {
-                problems.add("requester_id", "is required (or requester with an email)");
-                None
-            }
-        };
-        let now = Timestamp(now_millis());
-        let subject = match &changes.subject {
-            Some(subject) if !subject.is_empty() => subject.clone(),
-            _ => derived_subject(&comment.body),
-        };
-        let mut ticket = Ticket {
-            id: 0,
-            subject,
-            description: comment.body.clone(),
-            status: Status::New,
-            priority: None,
-            ticket_type: None,
-            channel: changes.channel.unwrap_or(Channel::Api),
-            requester_id: requester.as_ref().map(|user| user.id).unwrap_or_default(),
-            organization_id: requester.as_ref().and_then(|user| user.organization_id),
-            assignee_id: None,
-            group_id: None,
-            queue: None,
-            tags: Vec::new(),
-            custom_fields: CustomValues::new(),
-            created_at: now,
-            updated_at: now,
-        };
-        self.apply_changes(&mut ticket, changes, &mut problems)
-            .await?;
-        let comment = CommentDraft {
-            author_id: comment.author_id.or(Some(ticket.requester_id)),
-            ..comment
-        };
-        match requester {
-            Some(requester) if problems.is_empty() => Ok(NewTicket {
-                ticket,
-                comment,
-                requester,
-            }),
-            // Every way to have no requester added a problem.
-            _ => Err(problems.into()),
-        }
-    }
-
-    /// `current` with a draft's changes applied and checked, and the comment to add.
-    pub async fn resolve_ticket_update(
-        &self,
-        current: &Ticket,
-        draft: TicketDraft,
-    ) -> Result<(Ticket, Option<CommentDraft>), StoreError> {
-        let changes = draft.validate()?;
-        let mut problems = Problems::default();
-        if changes.requester.is_some() {
-            problems.add("requester", "set requester_id to change the requester");
-        }
-        if changes
-            .channel
-            .is_some_and(|channel| channel != current.channel)
-        {
-            problems.add("channel", "a ticket's channel cannot change");
-        }
-        if let Some(id) = changes.requester_id
-            && let Err(StoreError::NotFound { .. }) = self.user(id).await
-        {
-            problems.add("requester_id", format!("there is no user {id}"));
-        }
-        let comment = changes.comment.clone();
-        let mut ticket = current.clone();
-        ticket.updated_at = Timestamp(now_millis());
-        if let Some(id) = changes.requester_id {
-            ticket.requester_id = id;
-        }
-        self.apply_changes(&mut ticket, changes, &mut problems)
-            .await?;
-        problems.into_result((ticket, comment)).map_err(Into::into)
-    }
-
-    /// Applies the plain attributes of `changes` to `ticket`, checking what they refer to.
-    async fn apply_changes(
-        &self,
-        ticket: &mut Ticket,
-        changes: TicketChanges,
-        problems: &mut Problems,
-    ) -> Result<(), StoreError> {
-        if let Some(subject) = changes.subject.filter(|subject| !subject.is_empty()) {
-            ticket.subject = subject;
-        }
-        if let Some(status) = changes.status {
-            ticket.status = status;
-        }
-        if let Some(priority) = changes.priority {
-            ticket.priority = priority;
-        }
-        if let Some(ticket_type) = changes.ticket_type {
-            ticket.ticket_type = ticket_type;
-        }
-        if let Some(organization_id) = changes.organization_id {
-            if let Some(id) = organization_id
-                && !self.organization_exists(id).await?
-            {
-                problems.add("organization_id", format!("there is no organization {id}"));
-            }
-            ticket.organization_id = organization_id;
-        }
-        if let Some(assignee_id) = changes.assignee_id {
-            if let Some(id) = assignee_id {
-                match self.user(id).await {
-                    Ok(user) if !user.role.is_staff() => problems.add(
-                        "assignee_id",
-                        format!("user {id} is an end-user; tickets are assigned to agents"),
-                    ),
-                    Ok(_) => {}
-                    Err(StoreError::NotFound { .. }) => {
-                        problems.add("assignee_id", format!("there is no user {id}"))
-                    }
-                    Err(other) => return Err(other),
-                }
-            }
-            ticket.assignee_id = assignee_id;
-        }
-        if let Some(group_id) = changes.group_id {
-            if let Some(id) = group_id
-                && let Err(StoreError::NotFound { .. }) = self.group(id).await
-            {
-                problems.add("group_id", format!("there is no group {id}"));
-            }
-            ticket.group_id = group_id;
-        }
-        if let Some(queue) = changes.queue {
-            ticket.queue = queue;
-        }
-        if let Some(tags) = changes.tags {
-            ticket.tags = tags;
-        }
-        for (key, value) in changes.custom_fields {
-            match value {
-                Some(value) => ticket.custom_fields.insert(key, value),
-                None => ticket.custom_fields.remove(&key),
-            };
-        }
-        Ok(())
     }
 }
 
@@ -486,7 +528,7 @@ fn derived_subject(description: &str) -> String {
 
 /// Inserts a resolved new ticket; returns its id.
 pub(super) async fn insert_ticket(
-    tx: &mut Transaction<'_, Any>,
+    conn: &mut AnyConnection,
     ticket: &Ticket,
 ) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar(
@@ -508,13 +550,13 @@ pub(super) async fn insert_ticket(
     .bind(tags_to_column(&ticket.tags))
     .bind(custom_fields_column(&ticket.custom_fields))
     .bind(ticket.created_at.0)
-    .fetch_one(&mut **tx)
+    .fetch_one(conn)
     .await?)
 }
 
 /// Writes every attribute of a resolved, existing ticket.
 pub(super) async fn update_ticket_row(
-    tx: &mut Transaction<'_, Any>,
+    conn: &mut AnyConnection,
     ticket: &Ticket,
 ) -> Result<(), StoreError> {
     sqlx::query(
@@ -535,13 +577,13 @@ pub(super) async fn update_ticket_row(
     .bind(custom_fields_column(&ticket.custom_fields))
     .bind(ticket.updated_at.0)
     .bind(ticket.id)
-    .execute(&mut **tx)
+    .execute(conn)
     .await?;
     Ok(())
 }
 
 pub(super) async fn insert_comment(
-    tx: &mut Transaction<'_, Any>,
+    conn: &mut AnyConnection,
     ticket_id: i64,
     comment: &CommentDraft,
 ) -> Result<i64, StoreError> {
@@ -554,7 +596,7 @@ pub(super) async fn insert_comment(
     .bind(&comment.body)
     .bind(i64::from(comment.public))
     .bind(now_millis())
-    .fetch_one(&mut **tx)
+    .fetch_one(conn)
     .await?)
 }
 

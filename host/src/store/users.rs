@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use super::fields::{
     SearchColumn, Tables, by_field_id, collect_value, tables, value_column, write_values,
@@ -12,10 +12,10 @@ use super::rows::{
 };
 use super::{Listing, Page, Store, StoreError, conflict_or, now_millis};
 use crate::domain::field_definition::check_date;
-use crate::domain::identity::is_free_mail;
 use crate::domain::search::{Comparison, Criterion};
 use crate::domain::{
-    CustomValues, FieldScope, FieldType, Problems, Timestamp, User, UserDraft, UserRole,
+    CustomValues, FieldScope, FieldType, Problems, Timestamp, User, UserChanges, UserDraft,
+    UserRole,
 };
 
 pub use crate::domain::search::Criterion as UserSearch;
@@ -80,49 +80,82 @@ struct UserRecord {
     external_id: Option<String>,
 }
 
+/// Users matching `condition` (our own SQL, values bound), in id order.
+pub(super) async fn load_users(
+    conn: &mut AnyConnection,
+    condition: &str,
+    binds: &[Bind],
+) -> Result<Vec<User>, StoreError> {
+    let sql = format!("{USER_SELECT} WHERE {condition} ORDER BY u.id");
+    let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), binds)
+        .fetch_all(conn)
+        .await?;
+    users_from_rows(&rows)
+}
+
+async fn load_user(
+    conn: &mut AnyConnection,
+    condition: &str,
+    bind: Bind,
+) -> Result<Option<User>, StoreError> {
+    Ok(load_users(conn, condition, &[bind])
+        .await?
+        .into_iter()
+        .next())
+}
+
+pub(super) async fn user(conn: &mut AnyConnection, id: i64) -> Result<User, StoreError> {
+    load_user(conn, "u.id = $1", Bind::Int(id))
+        .await?
+        .ok_or_else(|| StoreError::not_found(format!("user {id}")))
+}
+
+pub(super) async fn user_by_email(
+    conn: &mut AnyConnection,
+    address: &str,
+) -> Result<Option<User>, StoreError> {
+    let email = crate::domain::identity::Email::parse(address)
+        .map_err(|e| StoreError::rejected("email", e.to_string()))?;
+    load_user(conn, "u.email = $1", Bind::Text(email.as_str().into())).await
+}
+
+pub(super) async fn user_by_phone(
+    conn: &mut AnyConnection,
+    phone: &str,
+) -> Result<Option<User>, StoreError> {
+    let phone = crate::domain::contact::normalize_phone(phone)
+        .map_err(|reason| StoreError::rejected("phone", reason))?;
+    load_user(conn, "u.phone = $1", Bind::Text(phone)).await
+}
+
 impl Store {
     pub(super) async fn load_users(
         &self,
         condition: &str,
         binds: &[Bind],
     ) -> Result<Vec<User>, StoreError> {
-        let sql = format!("{USER_SELECT} WHERE {condition} ORDER BY u.id");
-        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), binds)
-            .fetch_all(&self.pool)
-            .await?;
-        users_from_rows(&rows)
-    }
-
-    async fn load_user(&self, condition: &str, bind: Bind) -> Result<Option<User>, StoreError> {
-        Ok(self
-            .load_users(condition, &[bind])
-            .await?
-            .into_iter()
-            .next())
+        load_users(&mut *self.conn().await?, condition, binds).await
     }
 
     pub async fn user(&self, id: i64) -> Result<User, StoreError> {
-        self.load_user("u.id = $1", Bind::Int(id))
-            .await?
-            .ok_or_else(|| StoreError::not_found(format!("user {id}")))
+        user(&mut *self.conn().await?, id).await
     }
 
     pub async fn user_by_email(&self, address: &str) -> Result<Option<User>, StoreError> {
-        let email = crate::domain::identity::Email::parse(address)
-            .map_err(|e| StoreError::rejected("email", e.to_string()))?;
-        self.load_user("u.email = $1", Bind::Text(email.as_str().into()))
-            .await
+        user_by_email(&mut *self.conn().await?, address).await
     }
 
     pub async fn user_by_phone(&self, phone: &str) -> Result<Option<User>, StoreError> {
-        let phone = crate::domain::contact::normalize_phone(phone)
-            .map_err(|reason| StoreError::rejected("phone", reason))?;
-        self.load_user("u.phone = $1", Bind::Text(phone)).await
+        user_by_phone(&mut *self.conn().await?, phone).await
     }
 
     pub async fn user_by_external_id(&self, id: &str) -> Result<Option<User>, StoreError> {
-        self.load_user("u.external_id = $1", Bind::Text(id.into()))
-            .await
+        load_user(
+            &mut *self.conn().await?,
+            "u.external_id = $1",
+            Bind::Text(id.into()),
+        )
+        .await
     }
 
     /// Users in id order, optionally of one role.
@@ -229,32 +262,42 @@ impl Store {
         Ok(Listing::from_overfetch(users, page, count, |user| user.id))
     }
 
-    /// Creates a user. `name` is required; a customer whose email domain belongs to an
-    /// organization joins it unless `organization_id` says otherwise.
+    /// Creates a user. Only an email or a phone is needed: the name defaults to the address's
+    /// local part (or the number). A customer with an email at a domain joins the organization
+    /// owning it, or one created for it exactly as on a first contact (not for free-mail
+    /// domains, not when the setting is off), unless `organization_id` says otherwise. All in
+    /// one transaction: a refused user leaves no organization behind.
     pub async fn create_user(&self, draft: UserDraft) -> Result<User, StoreError> {
         let mut problems = Problems::default();
-        if draft.name.is_none() {
-            problems.add("name", "is required");
-        }
         let custom = self
             .check_user_references(draft.organization_id, &draft.user_fields, &mut problems)
             .await?;
         let changes = draft.validate().map_err(|p| problems.absorb("", p)).ok();
-        let (Some(changes), true) = (changes, problems.is_empty()) else {
+        let name = changes.as_ref().and_then(UserChanges::name_or_stand_in);
+        if changes.is_some() && name.is_none() {
+            problems.add(
+                "name",
+                "is required (or an email or phone to name the user by)",
+            );
+        }
+        let (Some(changes), Some(name), true) = (changes, name, problems.is_empty()) else {
             return Err(problems.into());
         };
         let (fields, values) = custom;
         let email = changes.email.flatten();
         let role = changes.role.unwrap_or(UserRole::EndUser);
+        let mut tx = self.write_turn().await?;
         let organization_id = match (changes.organization_id, &email) {
             (Some(chosen), _) => chosen,
-            (None, Some(email)) if role == UserRole::EndUser && !is_free_mail(email.domain()) => {
-                self.organization_owning(email.domain()).await?
+            (None, Some(email)) if role == UserRole::EndUser => {
+                super::identity::organization_for_domain(&mut tx, email.domain())
+                    .await?
+                    .map(|organization| organization.id)
             }
             (None, _) => None,
         };
         let record = UserRecord {
-            name: changes.name.unwrap_or_default(),
+            name,
             email_domain: email.as_ref().map(|email| email.domain().to_string()),
             email: email.map(|email| email.as_str().to_string()),
             phone: changes.phone.flatten(),
@@ -264,7 +307,6 @@ impl Store {
             external_id: changes.external_id.flatten(),
         };
         let now = now_millis();
-        let mut tx = self.pool.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (name, email, email_domain, phone, role, organization_id, tags, \
              external_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
@@ -330,7 +372,7 @@ impl Store {
             tags: changes.tags.unwrap_or(current.tags),
             external_id: changes.external_id.unwrap_or(current.external_id),
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_turn().await?;
         sqlx::query(
             "UPDATE users SET name = $1, email = $2, email_domain = $3, phone = $4, role = $5, \
              organization_id = $6, tags = $7, external_id = $8, updated_at = $9 WHERE id = $10",
@@ -431,8 +473,12 @@ impl Store {
             };
             let values = crate::domain::read_values(&definitions, &changes.user_fields)
                 .map_err(|errors| problems.absorb(&format!("{prefix}user_fields."), errors));
-            if changes.name.is_none() {
-                problems.add(&format!("{prefix}name"), "is required");
+            let name = changes.name_or_stand_in();
+            if name.is_none() {
+                problems.add(
+                    &format!("{prefix}name"),
+                    "is required (or an email or phone to name the user by)",
+                );
             }
             let email = changes.email.flatten();
             if let Some(email) = &email
@@ -440,7 +486,7 @@ impl Store {
             {
                 problems.add(&format!("{prefix}email"), "appears twice in the batch");
             }
-            let (Ok(values), Some(name)) = (values, changes.name) else {
+            let (Ok(values), Some(name)) = (values, name) else {
                 continue;
             };
             records.push((
@@ -461,7 +507,7 @@ impl Store {
             return Err(problems.into());
         }
         let now = now_millis();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_turn().await?;
         let mut ids = Vec::with_capacity(records.len());
         // 1,000 placeholders a statement; see `bulk_placeholders`.
         for chunk in records.chunks(100) {
@@ -538,7 +584,7 @@ type CustomRead = (
 
 /// Inserts the custom values of freshly inserted owners in multi-row statements.
 async fn insert_values(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    conn: &mut AnyConnection,
     backend: super::Backend,
     tables: &Tables,
     owners: &[i64],
@@ -578,7 +624,7 @@ async fn insert_values(
                     SearchColumn::Number(number) => query.bind(*number),
                 };
             }
-            query.execute(&mut **tx).await?;
+            query.execute(&mut *conn).await?;
         }
     }
     Ok(())
