@@ -5,126 +5,31 @@
 
 mod common;
 
-use std::time::Duration;
 
+use common::desk::{Desk, limits};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use wasmdesk_host::domain::token::TokenRole;
-use wasmdesk_host::http::{HttpLimits, app};
 use wasmdesk_host::plugins::{Limits, Runtime, RuntimeConfig, bundled};
 use wasmdesk_host::rules::Rules;
-use wasmdesk_host::store::Store;
 
-struct Desk {
-    base: String,
-    admin: String,
-    agent: String,
-    client: reqwest::Client,
-    server: tokio::task::JoinHandle<()>,
-}
-
-impl Desk {
-    async fn start(store: Store, rules: Rules) -> Desk {
-        let (_, admin) = store
-            .create_token("admin", TokenRole::Admin, None)
-            .await
-            .unwrap();
-        let (_, agent) = store
-            .create_token("agent", TokenRole::Agent, None)
-            .await
-            .unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let limits = HttpLimits {
-            body_bytes: 1 << 20,
-            request_timeout: Duration::from_secs(30),
-        };
-        let server = tokio::spawn(async move {
-            axum::serve(listener, app(store, rules, limits))
-                .await
-                .unwrap()
-        });
-        Desk {
-            base,
-            admin,
-            agent,
-            client: reqwest::Client::new(),
-            server,
-        }
-    }
-
-    async fn send(&self, request: reqwest::RequestBuilder) -> (StatusCode, Value) {
-        let response = request.send().await.unwrap();
-        let status = response.status();
-        let text = response.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut request = self
-            .client
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(&self.admin);
-        if let Some(body) = body {
-            request = request
-                .header("content-type", "application/json")
-                .body(body.to_string());
-        }
-        self.send(request).await
-    }
-
-    async fn ok(&self, method: Method, path: &str, body: Option<Value>) -> Value {
-        let (status, answer) = self.call(method, path, body).await;
-        assert!(status.is_success(), "{path}: {status} {answer}");
-        answer
-    }
-
-    async fn upload(&self, token: &str, content_type: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
-        self.send(
-            self.client
-                .post(format!("{}/api/v2/plugins", self.base))
-                .bearer_auth(token)
-                .header("content-type", content_type)
-                .body(bytes),
-        )
-        .await
-    }
-
-    async fn plugin_id(&self, name: &str) -> i64 {
-        let list = self.ok(Method::GET, "/api/v2/plugins", None).await;
-        list["plugins"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["name"] == name)
-            .unwrap_or_else(|| panic!("{name} is not installed: {list}"))["id"]
-            .as_i64()
-            .unwrap()
-    }
-
-    /// A platinum customer writes in; returns the stored ticket.
-    async fn platinum_ticket(&self, email: &str) -> Value {
-        self.ok(
-            Method::POST,
-            "/api/v2/users",
-            Some(json!({"user": {"name": email, "email": email,
-                "user_fields": {"service_level": "platinum"}}})),
-        )
-        .await;
-        self.ok(
-            Method::POST,
-            "/api/v2/tickets",
-            Some(json!({"ticket": {"description": "Where is my order?", "requester": {"email": email}}})),
-        )
-        .await["ticket"]
-            .clone()
-    }
-}
-
-impl Drop for Desk {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
+/// A platinum customer writes in; returns the stored ticket.
+async fn platinum_ticket(desk: &Desk, email: &str) -> Value {
+    desk.ok(
+        Method::POST,
+        "/api/v2/users",
+        Some(json!({"user": {"name": email, "email": email,
+            "user_fields": {"service_level": "platinum"}}})),
+    )
+    .await;
+    desk.ok(
+        Method::POST,
+        "/api/v2/tickets",
+        Some(
+            json!({"ticket": {"description": "Where is my order?", "requester": {"email": email}}}),
+        ),
+    )
+    .await["ticket"]
+        .clone()
 }
 
 fn retail_bytes() -> Vec<u8> {
@@ -140,7 +45,7 @@ fn retail_bytes() -> Vec<u8> {
 async fn bundled_plugins_are_installed_on_first_start_and_admins_manage_them() {
     for (store, _dir) in common::stores("plugins_api").await {
         let rules = common::bundled_rules(&store).await;
-        let desk = Desk::start(store.clone(), rules).await;
+        let desk = Desk::start(store.clone(), None, rules, limits()).await;
 
         // Installed on first start, enabled, described, in order.
         let list = desk.ok(Method::GET, "/api/v2/plugins", None).await;
@@ -178,7 +83,7 @@ async fn bundled_plugins_are_installed_on_first_start_and_admins_manage_them() {
         assert_eq!(agent_list.0, StatusCode::FORBIDDEN);
 
         // The recipe works out of the box.
-        let ticket = desk.platinum_ticket("ada@example.org").await;
+        let ticket = platinum_ticket(&desk, "ada@example.org").await;
         assert_eq!(ticket["priority"], "high", "{ticket}");
         let escalated_id = ticket["id"].as_i64().unwrap();
 
@@ -191,7 +96,7 @@ async fn bundled_plugins_are_installed_on_first_start_and_admins_manage_them() {
             )
             .await;
         assert_eq!(disabled["plugin"]["enabled"], false);
-        let ticket = desk.platinum_ticket("bob@example.org").await;
+        let ticket = platinum_ticket(&desk, "bob@example.org").await;
         assert_eq!(ticket["priority"], Value::Null, "{ticket}");
         let untouched_id = ticket["id"].as_i64().unwrap();
         desk.ok(
@@ -211,7 +116,7 @@ async fn bundled_plugins_are_installed_on_first_start_and_admins_manage_them() {
             )
             .await;
         assert_eq!(off["plugin"]["triggers"][0]["active"], false);
-        let ticket = desk.platinum_ticket("cy@example.org").await;
+        let ticket = platinum_ticket(&desk, "cy@example.org").await;
         assert_eq!(ticket["priority"], Value::Null, "{ticket}");
         desk.ok(
             Method::PUT,
@@ -220,7 +125,7 @@ async fn bundled_plugins_are_installed_on_first_start_and_admins_manage_them() {
         )
         .await;
         let (status, body) = desk
-            .call(
+            .admin(
                 Method::PUT,
                 &format!("/api/v2/plugins/{retail_id}/triggers/no-such-trigger"),
                 Some(json!({"trigger": {"active": false}})),
@@ -253,10 +158,10 @@ async fn bundled_plugins_are_installed_on_first_start_and_admins_manage_them() {
                 .any(|g| g["name"] == "Concierge"),
             "{groups}"
         );
-        let ticket = desk.platinum_ticket("dee@example.org").await;
+        let ticket = platinum_ticket(&desk, "dee@example.org").await;
         assert_eq!(ticket["priority"], "urgent", "{ticket}");
         let (status, body) = desk
-            .call(
+            .admin(
                 Method::PUT,
                 &format!("/api/v2/plugins/{retail_id}/config"),
                 Some(json!({"config": {"colour": "red"}})),
@@ -272,7 +177,7 @@ async fn bundled_plugins_are_installed_on_first_start_and_admins_manage_them() {
         );
         // A group name that cannot be a group: refused, nothing saved.
         let (status, body) = desk
-            .call(
+            .admin(
                 Method::PUT,
                 &format!("/api/v2/plugins/{retail_id}/config"),
                 Some(json!({"config": {"group": "   "}})),
@@ -287,7 +192,7 @@ async fn bundled_plugins_are_installed_on_first_start_and_admins_manage_them() {
 
         // Grants: origins only, every bad one named; revoking is granting fewer.
         let (status, body) = desk
-            .call(
+            .admin(
                 Method::PUT,
                 &format!("/api/v2/plugins/{retail_id}/granted_hosts"),
                 Some(json!({"granted_hosts": ["https://loyalty.example.com", "not an origin"]})),
@@ -327,7 +232,7 @@ async fn bundled_plugins_are_installed_on_first_start_and_admins_manage_them() {
             .await;
         assert_eq!(reordered["triggers"][1]["plugin"], first, "{reordered}");
         let (status, body) = desk
-            .call(
+            .admin(
                 Method::PUT,
                 "/api/v2/triggers/reorder",
                 Some(json!({"trigger_ids": [reversed[0]]})),
@@ -400,7 +305,7 @@ async fn bundled_plugins_are_installed_on_first_start_and_admins_manage_them() {
             .await;
         assert_eq!(event["dry_run"][0]["matched"], true, "{event}");
         let (status, _) = desk
-            .call(
+            .admin(
                 Method::POST,
                 &format!("/api/v2/plugins/{retail_id}/dry_run"),
                 Some(json!({})),
@@ -418,7 +323,7 @@ async fn bundled_plugins_are_installed_on_first_start_and_admins_manage_them() {
             .await;
         assert_eq!(replay["count"], 3, "{replay}");
         let (status, _) = desk
-            .call(
+            .admin(
                 Method::POST,
                 &format!("/api/v2/plugins/{prospect_id}/replay"),
                 Some(json!({"last": 0})),
@@ -428,7 +333,7 @@ async fn bundled_plugins_are_installed_on_first_start_and_admins_manage_them() {
 
         // Deleted: gone from the list and from the cycle; its audit rows stay.
         let (status, _) = desk
-            .call(
+            .admin(
                 Method::DELETE,
                 &format!("/api/v2/plugins/{retail_id}"),
                 None,
@@ -445,7 +350,7 @@ async fn bundled_plugins_are_installed_on_first_start_and_admins_manage_them() {
             )
             .await;
         assert_eq!(audit["rule_runs"][0]["plugin"], "retail-vip", "{audit}");
-        let ticket = desk.platinum_ticket("eve@example.org").await;
+        let ticket = platinum_ticket(&desk, "eve@example.org").await;
         assert_eq!(ticket["priority"], Value::Null, "{ticket}");
 
         // A restart keeps the admin's choices: the deleted bundled plugin stays deleted.
@@ -463,7 +368,7 @@ async fn bundled_plugins_are_installed_on_first_start_and_admins_manage_them() {
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         assert_eq!(body["plugin"]["bundled"], false);
-        let ticket = desk.platinum_ticket("fay@example.org").await;
+        let ticket = platinum_ticket(&desk, "fay@example.org").await;
         assert_eq!(ticket["priority"], "high", "{ticket}");
         // The same name again replaces it in place: 200, same id.
         let new_id = body["plugin"]["id"].clone();
@@ -479,7 +384,7 @@ async fn bundled_plugins_are_installed_on_first_start_and_admins_manage_them() {
 async fn bad_uploads_are_refused_with_the_reason() {
     for (store, _dir) in common::stores("bad_uploads").await {
         let rules = Rules::load(&store, common::runtime()).await.unwrap();
-        let desk = Desk::start(store.clone(), rules).await;
+        let desk = Desk::start(store.clone(), None, rules, limits()).await;
         bad_uploads(&desk).await;
     }
 }
@@ -561,7 +466,7 @@ async fn bad_uploads(desk: &Desk) {
     assert_eq!(list["count"], 0, "{list}");
 
     // Unknown plugin ids are 404s.
-    let (status, _) = desk.call(Method::GET, "/api/v2/plugins/999", None).await;
+    let (status, _) = desk.admin(Method::GET, "/api/v2/plugins/999", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
@@ -579,7 +484,7 @@ async fn a_component_over_the_size_limit_is_a_413() {
     let rules = Rules::load(&store, std::sync::Arc::new(runtime))
         .await
         .unwrap();
-    let desk = Desk::start(store, rules).await;
+    let desk = Desk::start(store, None, rules, limits()).await;
     let (status, body) = desk
         .upload(&desk.admin, "application/wasm", retail_bytes())
         .await;
@@ -594,7 +499,7 @@ async fn a_component_over_the_size_limit_is_a_413() {
 async fn installing_a_plugin_completes_existing_dropdowns_and_keeps_their_options() {
     for (store, _dir) in common::stores("dropdown_options").await {
         let rules = Rules::load(&store, common::runtime()).await.unwrap();
-        let desk = Desk::start(store.clone(), rules).await;
+        let desk = Desk::start(store.clone(), None, rules, limits()).await;
         // The admin's own service levels, one the plugin does not know.
         let field = desk
             .ok(
@@ -646,7 +551,7 @@ async fn installing_a_plugin_completes_existing_dropdowns_and_keeps_their_option
 async fn a_misconfigured_plugin_costs_no_ticket_and_is_disabled_visibly() {
     for (store, _dir) in common::stores("misconfigured").await {
         let rules = common::bundled_rules(&store).await;
-        let desk = Desk::start(store.clone(), rules).await;
+        let desk = Desk::start(store.clone(), None, rules, limits()).await;
         let retail_id = desk.plugin_id("retail-vip").await;
         desk.ok(
             Method::PUT,
@@ -655,7 +560,7 @@ async fn a_misconfigured_plugin_costs_no_ticket_and_is_disabled_visibly() {
         )
         .await;
         for n in 0..6 {
-            let ticket = desk.platinum_ticket(&format!("c{n}@example.org")).await;
+            let ticket = platinum_ticket(&desk, &format!("c{n}@example.org")).await;
             assert_eq!(ticket["priority"], Value::Null, "not escalated: {ticket}");
             let audit = desk
                 .ok(
@@ -714,7 +619,7 @@ async fn a_misconfigured_plugin_costs_no_ticket_and_is_disabled_visibly() {
             .ok(Method::GET, &format!("/api/v2/plugins/{retail_id}"), None)
             .await;
         assert_eq!(shown["plugin"]["disabled_reason"], Value::Null);
-        let ticket = desk.platinum_ticket("fixed@example.org").await;
+        let ticket = platinum_ticket(&desk, "fixed@example.org").await;
         assert_eq!(ticket["priority"], "high", "{ticket}");
     }
 }
