@@ -16,6 +16,7 @@ fn main() {
         "other-world",
         "cycle-plugin",
         "idle-plugin",
+        "probe-plugin",
     ];
     wasmdesk_build_support::rerun_if_changed(&workspace, &["tests/fixtures"]);
     let built = wasmdesk_build_support::build_components(

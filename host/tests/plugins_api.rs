@@ -5,7 +5,6 @@
 
 mod common;
 
-
 use common::desk::{Desk, limits};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};

@@ -198,11 +198,38 @@ async fn plugins_that_do_not_subscribe_to_the_event_are_not_run() {
             names,
             ["idle-plugin-000", "idle-plugin-001", "idle-plugin-002"]
         );
+        // On a create, the write path must not run them: each would fail and leave an audit
+        // row (the fixture fails on every event but updates).
         let ticket = rules
             .create_ticket(&store, draft("a@example.org"), Actor::System)
             .await
             .unwrap();
-        // On update they run (and never match): a dry run shows the trigger was evaluated.
+        let runs = store.rule_runs(ticket.id).await.unwrap();
+        assert!(runs.is_empty(), "not subscribed to created: {runs:#?}");
+        assert!(
+            rules.plugins().iter().all(|p| p.failing_writes() == 0),
+            "no evaluation failed"
+        );
+
+        // On an update they run: the ping tag makes each evaluation fail visibly.
+        let update: TicketDraft = serde_json::from_value(json!({"tags": ["ping-idle"]})).unwrap();
+        let updated = rules
+            .update_ticket(&store, ticket.id, update, Actor::System)
+            .await
+            .unwrap();
+        let runs = store.rule_runs(updated.id).await.unwrap();
+        assert_eq!(runs.len(), 3, "each copy ran once on the update: {runs:#?}");
+        assert!(
+            runs.iter().all(|run| run.outcome == RunOutcome::Failed
+                && run
+                    .error
+                    .as_deref()
+                    .unwrap_or_default()
+                    .contains("as subscribed")),
+            "{runs:#?}"
+        );
+
+        // Dry runs filter the same way.
         let plugin = rules.plugins()[0].clone();
         let dry = rules
             .dry_run_ticket(
@@ -214,14 +241,6 @@ async fn plugins_that_do_not_subscribe_to_the_event_are_not_run() {
             .await
             .unwrap();
         assert!(dry.runs.is_empty(), "not subscribed to created: {dry:?}");
-        let event: wasmdesk_host::domain::Event =
-            serde_json::from_value(json!({"kind": "updated"})).unwrap();
-        let decided = rules.dry_run_event(&plugin, event).await;
-        assert_eq!(decided.len(), 1);
-        assert!(
-            !decided[0].matched && decided[0].error.is_none(),
-            "{decided:?}"
-        );
     }
 }
 

@@ -38,6 +38,11 @@ pub fn idle_wasm(copy: u32) -> Vec<u8> {
     renamed
 }
 
+/// The probe fixture: reports what it sees in a note; sets what its configuration names.
+pub fn probe_wasm() -> Vec<u8> {
+    std::fs::read(env!("PROBE_PLUGIN_WASM")).expect("the probe fixture was built")
+}
+
 /// A valid component of an unrelated world.
 pub fn other_world_wasm() -> Vec<u8> {
     std::fs::read(env!("OTHER_WORLD_WASM")).expect("the other-world fixture was built")
