@@ -1009,3 +1009,105 @@ const EXPECTED_ROUTES: &[&str] = &[
     "POST /api/v2/tokens",
     "DELETE /api/v2/tokens/{id}",
 ];
+
+/// Every `enum` in the OpenAPI document, with where it is.
+fn enums_in(value: &Value, at: &str, found: &mut Vec<(String, Vec<String>)>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::Array(values)) = map.get("enum") {
+                let names = values
+                    .iter()
+                    .map(|v| {
+                        v.as_str()
+                            .unwrap_or_else(|| panic!("{at}: {v}"))
+                            .to_string()
+                    })
+                    .collect();
+                found.push((at.to_string(), names));
+            }
+            for (key, child) in map {
+                enums_in(child, &format!("{at}/{key}"), found);
+            }
+        }
+        Value::Array(items) => {
+            for (n, child) in items.iter().enumerate() {
+                enums_in(child, &format!("{at}/{n}"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The names `T` reads and writes on the wire: each documented name must deserialize into a
+/// `T` that serializes back to the same name.
+fn round_trips<T: serde::Serialize + serde::de::DeserializeOwned>(names: &[String]) -> bool {
+    names.iter().all(|name| {
+        serde_json::from_value::<T>(json!(name))
+            .ok()
+            .and_then(|value| serde_json::to_value(value).ok())
+            == Some(json!(name))
+    })
+}
+
+/// A generated client sends exactly what the document lists: every enum in it is the set of
+/// names the API accepts and emits (`end-user`, `high`, `email`; not `EndUser`, `High`).
+#[test]
+fn every_enum_in_the_openapi_document_is_what_the_api_speaks() {
+    use wasmdesk_host::domain::rule_run::{LogLevel, RunOutcome};
+    use wasmdesk_host::domain::token::TokenRole;
+    use wasmdesk_host::domain::{
+        Channel, EventKind, FieldType, Priority, Status, TicketType, UserRole,
+    };
+
+    let document = serde_json::to_value(wasmdesk_host::http::openapi()).unwrap();
+    let mut found = Vec::new();
+    enums_in(&document, "", &mut found);
+    let names = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+    let mut checked = Vec::new();
+    for (at, values) in &found {
+        let schema = at
+            .strip_prefix("/components/schemas/")
+            .unwrap_or_else(|| panic!("an inline enum at {at}: document it as a schema"));
+        let (expected, speaks) = match schema {
+            "UserRole" => (names(UserRole::NAMES), round_trips::<UserRole>(values)),
+            "TokenRole" => (names(TokenRole::NAMES), round_trips::<TokenRole>(values)),
+            "Priority" => (names(Priority::NAMES), round_trips::<Priority>(values)),
+            "Status" => (names(Status::NAMES), round_trips::<Status>(values)),
+            "TicketType" => (names(TicketType::NAMES), round_trips::<TicketType>(values)),
+            "Channel" => (names(Channel::NAMES), round_trips::<Channel>(values)),
+            "FieldType" => (names(FieldType::NAMES), round_trips::<FieldType>(values)),
+            "RunOutcome" => (names(RunOutcome::NAMES), round_trips::<RunOutcome>(values)),
+            "EventKind" => (
+                names(&["created", "updated"]),
+                round_trips::<EventKind>(values),
+            ),
+            "LogLevel" => (
+                names(&["debug", "info", "warn", "error"]),
+                round_trips::<LogLevel>(values),
+            ),
+            other => panic!("the document has an enum {other} this test does not know: add it"),
+        };
+        assert_eq!(
+            values, &expected,
+            "{schema}: the document lists the wire names"
+        );
+        assert!(
+            speaks,
+            "{schema}: every listed name is read and written as listed"
+        );
+        checked.push(schema);
+    }
+    for schema in [
+        "UserRole",
+        "Priority",
+        "Status",
+        "Channel",
+        "FieldType",
+        "TokenRole",
+    ] {
+        assert!(
+            checked.contains(&schema),
+            "{schema} is documented: {checked:?}"
+        );
+    }
+}

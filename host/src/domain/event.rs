@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Channel, CustomValues, FieldValue, Priority, Status, TicketType, UserRole};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     Created,

@@ -50,7 +50,9 @@ macro_rules! named_enum {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         $vis enum $ty {
-            $($(#[$vmeta])* #[serde(rename = $name)] $variant),+
+            // utoipa does not read serde's rename when the name comes through a macro
+            // fragment, so the schema gets it too: the document lists the wire names.
+            $($(#[$vmeta])* #[serde(rename = $name)] #[schema(rename = $name)] $variant),+
         }
 
         impl $ty {

@@ -88,7 +88,8 @@ fn public_by_default() -> bool {
     true
 }
 
-/// Who asks, when the client names them by address instead of id (found or created).
+/// Who asks, when the client names them by email or phone instead of id (found or created;
+/// one of the two is required, the email wins when both are sent).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequesterDraft {
@@ -117,15 +118,21 @@ pub struct TicketDraft {
     #[serde(default)]
     pub description: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Option<Status>)]
     pub status: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Priority>)]
     pub priority: Option<Option<String>>,
     #[serde(default, rename = "type", deserialize_with = "double_option")]
+    #[schema(value_type = Option<TicketType>)]
     pub ticket_type: Option<Option<String>>,
     #[serde(default)]
+    #[schema(value_type = Option<Channel>)]
     pub channel: Option<String>,
     #[serde(default)]
     pub requester_id: Option<i64>,
+    /// Instead of `requester_id`: who asks, by email or phone (found or created), e.g.
+    /// `{"phone": "+4930123456", "name": "Ada"}`.
     #[serde(default)]
     pub requester: Option<RequesterDraft>,
     #[serde(default, deserialize_with = "double_option")]

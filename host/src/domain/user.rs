@@ -58,6 +58,7 @@ pub struct UserDraft {
     #[serde(default, deserialize_with = "double_option")]
     pub phone: Option<Option<String>>,
     #[serde(default)]
+    #[schema(value_type = Option<UserRole>)]
     pub role: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     pub organization_id: Option<Option<i64>>,

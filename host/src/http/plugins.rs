@@ -320,7 +320,6 @@ async fn delete(_: Admin, State(state): State<AppState>, Id(id): Id) -> ApiResul
 #[serde(deny_unknown_fields)]
 pub struct DryRunBody {
     ticket_id: Option<i64>,
-    #[schema(value_type = Option<String>)]
     kind: Option<EventKind>,
     #[schema(value_type = Option<Object>)]
     event: Option<Event>,

@@ -34,6 +34,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 struct ListParams {
     /// new, open, pending, hold, solved or closed.
+    #[param(value_type = Option<crate::domain::Status>)]
     status: Option<String>,
     #[param(value_type = Option<i64>)]
     requester_id: Option<String>,

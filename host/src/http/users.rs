@@ -28,6 +28,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 struct ListParams {
     /// Only users of this role: end-user, agent or admin.
+    #[param(value_type = Option<crate::domain::UserRole>)]
     role: Option<String>,
 }
 
