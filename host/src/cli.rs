@@ -150,7 +150,8 @@ pub enum PluginCommand {
         /// cycle runs against the database's records and reports what it would change.
         #[arg(long)]
         ticket: Option<i64>,
-        /// The database holding --ticket (default: sqlite://wasmdesk.db).
+        /// The database holding --ticket, as `serve` takes it (default: sqlite://wasmdesk.db).
+        /// It must exist; it is opened read-only and never migrated.
         #[arg(long, env = "WASMDESK_DATABASE_URL")]
         database: Option<String>,
         /// A configuration value, `key=value`; repeat for more.
@@ -189,7 +190,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 store.close().await;
                 anyhow::Ok(secret)
             })?;
-            println!("{secret}");
+            print_line(&secret)?;
         }
         Command::Plugin(PluginCommand::Inspect { plugin }) => {
             let runtime = Runtime::new(RuntimeConfig::default())?;
@@ -198,7 +199,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 content_hash: plugin.content_hash(),
                 info: plugin.info(),
             };
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            print_json(&report)?;
         }
         Command::Plugin(PluginCommand::Run {
             plugin,
@@ -210,7 +211,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }) => {
             let database = database.unwrap_or_else(|| DEFAULT_DATABASE.to_string());
             let report = tokio_runtime()?.block_on(async {
-                let store = Store::connect(&database).await?;
+                // The server's database as it is: never created, migrated or written.
+                let store = Store::open_existing(&database)
+                    .await
+                    .with_context(|| format!("opening the database {database}"))?;
                 let runtime = Arc::new(Runtime::new(RuntimeConfig::default())?);
                 let rules = Rules::load(&store, runtime.clone()).await?;
                 let installed = rules.plugins().into_iter().find(|p| p.name() == plugin);
@@ -225,11 +229,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let report = rules
                     .dry_run_ticket(&store, &plugin, ticket, EventKind::Created)
                     .await
-                    .with_context(|| format!("dry-running on ticket {ticket}"))?;
+                    .with_context(|| format!("dry-running on ticket {ticket} in {database}"))?;
                 store.close().await;
                 anyhow::Ok(report)
             })?;
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            print_json(&report)?;
         }
         Command::Plugin(PluginCommand::Run {
             plugin,
@@ -256,7 +260,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     TriggerReport::new(&trigger.key, evaluation)
                 })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&results)?);
+            print_json(&results)?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -268,10 +272,28 @@ struct InspectReport<'a> {
     info: &'a PluginInfo,
 }
 
+/// Prints `value` as pretty JSON on stdout.
+fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
+    print_line(&serde_json::to_string_pretty(value)?)
+}
+
+/// Prints a line on stdout. A reader that went away (`wasmdesk plugin run … | head`) is not an
+/// error: there is nobody left to tell.
+fn print_line(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("writing to stdout"),
+    }
+}
+
 /// What `plugin run` prints for one trigger.
 #[derive(Serialize)]
 struct TriggerReport<'a> {
     trigger: &'a str,
+    /// `matched`, `not_matched` or `failed`.
+    outcome: &'static str,
     matched: bool,
     actions: Vec<Action>,
     error: Option<ErrorReport>,
@@ -281,30 +303,33 @@ struct TriggerReport<'a> {
     elapsed_us: u64,
 }
 
+/// A failed call: the error's `kind` and its fields (`message`, `limit`, `reason`, …), and the
+/// whole story for a person in `description`.
 #[derive(Serialize)]
 struct ErrorReport {
     #[serde(flatten)]
     error: PluginError,
-    message: String,
+    description: String,
 }
 
 impl<'a> TriggerReport<'a> {
     fn new(trigger: &'a str, evaluation: Evaluation) -> TriggerReport<'a> {
-        let (matched, actions, error) = match evaluation.outcome {
-            Outcome::NotMatched => (false, Vec::new(), None),
-            Outcome::Matched(actions) => (true, actions, None),
+        let (outcome, actions, error) = match evaluation.outcome {
+            Outcome::NotMatched => ("not_matched", Vec::new(), None),
+            Outcome::Matched(actions) => ("matched", actions, None),
             Outcome::Failed(error) => (
-                false,
+                "failed",
                 Vec::new(),
                 Some(ErrorReport {
-                    message: error.to_string(),
+                    description: error.to_string(),
                     error,
                 }),
             ),
         };
         TriggerReport {
             trigger,
-            matched,
+            outcome,
+            matched: outcome == "matched",
             actions,
             error,
             logs: evaluation.logs,

@@ -199,3 +199,78 @@ fn run_on_a_stored_ticket_reports_and_writes_nothing() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--event"));
 }
+
+/// A failed trigger's `error` is one JSON object with each key once: `kind`, the kind's own
+/// fields (`message`), and `description` for a person.
+#[test]
+fn a_failed_triggers_error_has_each_key_once() {
+    #[derive(serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Error {
+        kind: String,
+        message: String,
+        description: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Report {
+        outcome: String,
+        error: Option<Error>,
+    }
+    let output = wasmdesk(&[
+        "plugin",
+        "run",
+        "retail-vip",
+        "--event",
+        &example_event(),
+        "--config",
+        "spend_threshold=lots",
+    ]);
+    assert!(output.status.success());
+    // A derived Deserialize refuses a duplicate key, which serde_json::Value would hide.
+    let reports: Vec<Report> = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)));
+    assert_eq!(reports[0].outcome, "failed");
+    let error = reports[0].error.as_ref().unwrap();
+    assert_eq!(error.kind, "rejected");
+    assert!(
+        error
+            .description
+            .starts_with("the plugin reported an error")
+    );
+}
+
+/// `wasmdesk plugin run … | head` closes the pipe early: the command ends quietly.
+#[test]
+fn a_reader_that_goes_away_is_not_a_crash() {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wasmdesk"))
+        .args(["plugin", "run", "retail-vip", "--event", &example_event()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader is gone before anything is written
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(output.status.success(), "{stderr}");
+}
+
+/// `plugin run --ticket` without `--database` looks in ./wasmdesk.db like `serve`; when there is
+/// none it says so and creates nothing.
+#[test]
+fn run_on_a_ticket_without_a_database_creates_nothing_and_says_where_it_looked() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_wasmdesk"))
+        .args(["plugin", "run", "retail-vip", "--ticket", "1"])
+        .env_remove("WASMDESK_DATABASE_URL")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("wasmdesk.db"), "{stderr}");
+    assert!(stderr.contains("--database"), "{stderr}");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "nothing written: {left:?}");
+}

@@ -454,12 +454,12 @@ async fn bad_uploads(desk: &Desk) {
         .upload(&desk.admin, "application/wasm", retail_bytes())
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let reason = body["details"]["user_fields.service_level"][0]
+        .as_str()
+        .unwrap();
     assert!(
-        body["details"]["user_fields.service_level"][0]
-            .as_str()
-            .unwrap()
-            .contains("text"),
-        "{body}"
+        reason.starts_with("user field \"service_level\" exists as a text field"),
+        "{reason}"
     );
     let list = desk.ok(Method::GET, "/api/v2/plugins", None).await;
     assert_eq!(list["count"], 0, "{list}");

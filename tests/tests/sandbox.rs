@@ -177,6 +177,11 @@ fn panic_is_a_trap_with_the_panic_message() {
         message.contains("boom from the hostile plugin"),
         "{message}"
     );
+    assert_eq!(
+        message.matches("wasm trap").count(),
+        1,
+        "said once: {message}"
+    );
 }
 
 #[test]

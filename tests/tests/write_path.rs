@@ -16,7 +16,7 @@ use wasmdesk_host::store::Store;
 
 #[path = "../../host/tests/common/mod.rs"]
 mod common;
-use common::desk::{Desk, Plugins, limits};
+use common::desk::{Desk, limits};
 
 /// Where a test's database lives, so the test can reach it behind the server's back.
 enum Place {

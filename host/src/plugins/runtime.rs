@@ -329,7 +329,8 @@ impl Session {
                 limit_bytes: limits.memory_bytes,
             },
             Some(trap) => {
-                let mut message = format!("wasm trap: {trap}");
+                // wasmtime's Display already says "wasm trap: …".
+                let mut message = trap.to_string();
                 if let Some(panic) = self.panic_message() {
                     message.push_str("; ");
                     message.push_str(&panic);

@@ -26,7 +26,7 @@ pub(super) async fn clashes(
                 clashes.push((
                     format!("{}s.{}", scope.singular(), spec.key),
                     format!(
-                        "{} field {:?} exists as a {} field; plugin {} needs it as a {} field: \
+                        "{} {:?} exists as a {} field; plugin {} needs it as a {} field: \
                          delete or rename the existing field, then upload again",
                         scope.singular().replace('_', " "),
                         spec.key,

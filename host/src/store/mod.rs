@@ -28,6 +28,24 @@ pub use users::UserSearch;
 
 use crate::domain::Problems;
 
+/// How [`Store::connect_with`] opens a database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Open {
+    /// The server's way: a missing SQLite file is created, pending migrations applied.
+    CreateAndMigrate,
+    /// A look without touching: it must exist at this build's schema; nothing is written.
+    ReadOnly,
+}
+
+/// The file path in a `sqlite://PATH?…` (or `sqlite:PATH`) URL.
+fn sqlite_path(url: &str) -> &str {
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    path.split('?').next().unwrap_or(path)
+}
+
 /// Which database a [`Store`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -49,6 +67,9 @@ pub enum StoreError {
     NotFound { what: String },
     #[error("{0} already exists")]
     Conflict(String),
+    /// The database to open read-only is missing, or not at this build's schema.
+    #[error("{0}")]
+    NoDatabase(String),
     #[error("migrating the database failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
@@ -67,16 +88,28 @@ impl Store {
     /// Connects to `url` (`sqlite://wasmdesk.db`, `sqlite::memory:`, `postgres://...`) and
     /// applies pending migrations. A SQLite file is created when missing.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
-        Store::connect_with(url, None).await
+        Store::connect_with(url, None, Open::CreateAndMigrate).await
+    }
+
+    /// Opens an existing database without writing anything: a SQLite file must exist and is
+    /// opened read-only, PostgreSQL sessions are read-only, and nothing is migrated (a database
+    /// that is not at this build's schema is refused, saying how to migrate it). For tools that
+    /// look at a server's data, like `wasmdesk plugin run --ticket`.
+    pub async fn open_existing(url: &str) -> Result<Store, StoreError> {
+        Store::connect_with(url, None, Open::ReadOnly).await
     }
 
     /// As [`Store::connect`], with every PostgreSQL session confined to `schema` (which is
     /// created): tests use one schema each so that they run in parallel.
     pub async fn connect_in_schema(url: &str, schema: &str) -> Result<Store, StoreError> {
-        Store::connect_with(url, Some(schema)).await
+        Store::connect_with(url, Some(schema), Open::CreateAndMigrate).await
     }
 
-    async fn connect_with(url: &str, schema: Option<&str>) -> Result<Store, StoreError> {
+    async fn connect_with(
+        url: &str,
+        schema: Option<&str>,
+        open: Open,
+    ) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -85,10 +118,23 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_string()));
         };
-        let url = match backend {
+        let separator = if url.contains('?') { '&' } else { '?' };
+        let url = match (backend, open) {
+            (Backend::Sqlite, Open::ReadOnly) => {
+                let path = sqlite_path(url);
+                if url.contains(":memory:") || !std::path::Path::new(path).is_file() {
+                    return Err(StoreError::NoDatabase(format!(
+                        "there is no database at {path} ({url}): give the server's database \
+                         with --database URL or WASMDESK_DATABASE_URL"
+                    )));
+                }
+                format!("{url}{separator}mode=ro")
+            }
             // Create the file on first start.
-            Backend::Sqlite if !url.contains("mode=") && !url.contains(":memory:") => {
-                format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
+            (Backend::Sqlite, Open::CreateAndMigrate)
+                if !url.contains("mode=") && !url.contains(":memory:") =>
+            {
+                format!("{url}{separator}mode=rwc")
             }
             _ => url.to_string(),
         };
@@ -133,6 +179,11 @@ impl Store {
                         // keys off unless asked.
                         // A 32 MiB page cache per connection keeps the indexes of a desk with
                         // 100,000s of customers in memory (the default is 2 MiB).
+                        Backend::Sqlite if open == Open::ReadOnly => {
+                            connection
+                                .execute("PRAGMA busy_timeout = 10000; PRAGMA cache_size = -32768;")
+                                .await?;
+                        }
                         Backend::Sqlite => {
                             connection
                                 .execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY;")
@@ -141,6 +192,11 @@ impl Store {
                         Backend::Postgres => {
                             if let Some(search_path) = search_path {
                                 connection.execute(AssertSqlSafe(search_path)).await?;
+                            }
+                            if open == Open::ReadOnly {
+                                connection
+                                    .execute("SET default_transaction_read_only = on")
+                                    .await?;
                             }
                         }
                     }
@@ -153,7 +209,25 @@ impl Store {
             Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
             Backend::Postgres => sqlx::migrate!("migrations/postgres"),
         };
-        migrator.run(&pool).await?;
+        match open {
+            Open::CreateAndMigrate => migrator.run(&pool).await?,
+            Open::ReadOnly => {
+                let newest = migrator.iter().map(|m| m.version).max().unwrap_or_default();
+                let applied: Option<i64> =
+                    sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                        .fetch_one(&pool)
+                        .await
+                        .unwrap_or(None);
+                if applied != Some(newest) {
+                    return Err(StoreError::NoDatabase(format!(
+                        "{url} is not a wasmdesk database of this version (schema {}, this \
+                         build needs {newest}); start `wasmdesk serve --database {url}` once \
+                         to create or migrate it",
+                        applied.map_or("none".to_string(), |v| v.to_string())
+                    )));
+                }
+            }
+        }
         Ok(Store {
             pool,
             backend,
