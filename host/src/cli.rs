@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::domain::token::TokenRole;
 use crate::domain::{Action, Event, EventKind, PluginInfo};
 use crate::http::HttpLimits;
+use crate::http::connections::ConnectionLimits;
 use crate::plugins::{
     CompiledPlugin, Evaluation, Installation, LogLine, Origin, Outcome, PluginError, Runtime,
     RuntimeConfig, bundled,
@@ -64,6 +65,10 @@ pub struct ServeArgs {
     /// The first admin token's secret on an empty database, instead of a generated one.
     #[arg(long, env = "WASMDESK_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
+    /// How clients reach this server, for the links it writes (`next_page`), e.g.
+    /// https://desk.example.com [default: http://LISTEN]
+    #[arg(long, env = "WASMDESK_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -93,14 +98,40 @@ fn serve_config(args: ServeArgs) -> anyhow::Result<ServeConfig> {
         .or(file.listen)
         .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
     let defaults = HttpLimits::default();
+    let connection_defaults = ConnectionLimits::default();
+    let listen: std::net::SocketAddr = listen
+        .parse()
+        .with_context(|| format!("--listen {listen:?} is not an address like 127.0.0.1:8080"))?;
+    let public_url = args
+        .public_url
+        .or(file.public_url)
+        .unwrap_or_else(|| format!("http://{listen}"));
+    let parsed = url::Url::parse(&public_url)
+        .ok()
+        .filter(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some());
+    anyhow::ensure!(
+        parsed.is_some(),
+        "--public-url {public_url:?} is not an http(s) URL like https://desk.example.com"
+    );
     Ok(ServeConfig {
         database: args
             .database
             .or(file.database)
             .unwrap_or_else(|| DEFAULT_DATABASE.to_string()),
-        listen: listen.parse().with_context(|| {
-            format!("--listen {listen:?} is not an address like 127.0.0.1:8080")
-        })?,
+        listen,
+        public_url,
+        // It names plugins and counts their failures: open only on loopback unless allowed.
+        metrics_public: file.metrics_public.unwrap_or(listen.ip().is_loopback()),
+        cors_allowed_origins: file.cors_allowed_origins.unwrap_or_default(),
+        connections: ConnectionLimits {
+            header_read_timeout: file
+                .header_read_timeout_secs
+                .map(std::time::Duration::from_secs)
+                .unwrap_or(connection_defaults.header_read_timeout),
+            max_connections: file
+                .max_connections
+                .unwrap_or(connection_defaults.max_connections),
+        },
         log_format: args
             .log_format
             .or(file.log_format)
@@ -370,6 +401,7 @@ mod tests {
             config: Some(config.to_path_buf()),
             log_format: None,
             admin_token: None,
+            public_url: None,
         }
     }
 

@@ -8,7 +8,8 @@ use anyhow::Context;
 use serde::Deserialize;
 
 use crate::domain::token::TokenRole;
-use crate::http::{HttpLimits, app};
+use crate::http::connections::{self, ConnectionLimits};
+use crate::http::{HttpLimits, HttpOptions, app_with};
 use crate::plugins::{Runtime, RuntimeConfig};
 use crate::rules::Rules;
 use crate::store::Store;
@@ -39,6 +40,16 @@ pub struct FileConfig {
     pub plugin_cache_dir: Option<PathBuf>,
     /// Ticket writes in a row on which a plugin fails before it is disabled.
     pub plugin_failure_limit: Option<u32>,
+    /// How clients reach the server, for the links it writes.
+    pub public_url: Option<String>,
+    /// Serve `/metrics` without a token even when not bound to loopback.
+    pub metrics_public: Option<bool>,
+    /// Origins browsers may call the API from (CORS); none by default.
+    pub cors_allowed_origins: Option<Vec<String>>,
+    /// Seconds a connection gets to send a request head (new or idle keep-alive).
+    pub header_read_timeout_secs: Option<u64>,
+    /// Connections served at once.
+    pub max_connections: Option<usize>,
 }
 
 impl FileConfig {
@@ -66,6 +77,11 @@ impl FileConfig {
 pub struct ServeConfig {
     pub database: String,
     pub listen: SocketAddr,
+    /// The base of the links the API writes.
+    pub public_url: String,
+    pub metrics_public: bool,
+    pub cors_allowed_origins: Vec<String>,
+    pub connections: ConnectionLimits,
     pub log_format: LogFormat,
     pub limits: HttpLimits,
     /// `WASMDESK_ADMIN_TOKEN`: the first admin token's secret, instead of a generated one.
@@ -118,10 +134,19 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         database = %redact(&config.database),
         "wasmdesk is serving"
     );
-    axum::serve(listener, app(store.clone(), rules, config.limits))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("serving")?;
+    let options = HttpOptions {
+        limits: config.limits,
+        public_url: config.public_url.clone(),
+        open_metrics: config.metrics_public,
+        cors_origins: config.cors_allowed_origins.clone(),
+    };
+    connections::serve(
+        listener,
+        app_with(store.clone(), rules, options),
+        config.connections,
+        shutdown,
+    )
+    .await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -161,6 +161,14 @@ pub struct TicketDraft {
     #[serde(default, rename = "updated_at")]
     #[schema(ignore)]
     _updated_at: Option<serde::de::IgnoredAny>,
+    /// On update, Zendesk's optimistic check: with `updated_stamp` (the `updated_at` the client
+    /// last read), the update is refused with 409 when the ticket changed since.
+    #[serde(default)]
+    pub safe_update: Option<bool>,
+    /// The ticket's `updated_at` as the client last read it (with `safe_update`).
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub updated_stamp: Option<String>,
 }
 
 /// A [`TicketDraft`] checked and normalised. References (requester, assignee, group) are checked
@@ -181,6 +189,8 @@ pub struct TicketChanges {
     pub queue: Option<Option<String>>,
     pub tags: Option<Vec<String>>,
     pub custom_fields: std::collections::BTreeMap<String, Option<super::FieldValue>>,
+    /// With `safe_update`: the `updated_at` the client last read.
+    pub updated_stamp: Option<super::Timestamp>,
 }
 
 fn parse_named<T: std::str::FromStr<Err = super::UnknownName>>(
@@ -267,6 +277,23 @@ impl TicketDraft {
                 .map(|queue| queue.trim().to_string())
                 .filter(|queue| !queue.is_empty())
         });
+        let updated_stamp = match (self.safe_update, self.updated_stamp.as_deref()) {
+            (Some(true), Some(raw)) => match super::Timestamp::parse_rfc3339(raw) {
+                Ok(stamp) => Some(stamp),
+                Err(reason) => {
+                    problems.add("updated_stamp", reason);
+                    None
+                }
+            },
+            (Some(true), None) => {
+                problems.add(
+                    "updated_stamp",
+                    "is required with safe_update: send the updated_at you last read",
+                );
+                None
+            }
+            _ => None,
+        };
         let custom_fields = self.custom_fields.unwrap_or_default();
         for key in custom_fields.keys() {
             if !super::fields::is_valid_field_key(key) {
@@ -291,6 +318,7 @@ impl TicketDraft {
             queue,
             tags,
             custom_fields,
+            updated_stamp,
         })
     }
 }

@@ -9,8 +9,11 @@ use super::AppState;
 use super::error::ApiError;
 use crate::domain::token::{ApiToken, TokenRole};
 
-/// A caller with a valid token of any role.
+/// A caller with an agent or admin token.
 pub struct Agent(pub ApiToken);
+
+/// A caller who may read `/metrics`: a metrics or admin token.
+pub struct MetricsReader;
 
 /// A caller with an admin token.
 pub struct Admin(pub ApiToken);
@@ -49,7 +52,30 @@ impl FromRequestParts<AppState> for Agent {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        Ok(Agent(authenticate(parts, state).await?))
+        let token = authenticate(parts, state).await?;
+        if token.role == TokenRole::Metrics {
+            return Err(ApiError::forbidden(
+                "a metrics token only reads /metrics; use an agent or admin token for the API",
+            ));
+        }
+        Ok(Agent(token))
+    }
+}
+
+impl FromRequestParts<AppState> for MetricsReader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if state.options.open_metrics {
+            return Ok(MetricsReader);
+        }
+        let token = authenticate(parts, state).await?;
+        match token.role {
+            TokenRole::Metrics | TokenRole::Admin => Ok(MetricsReader),
+            TokenRole::Agent => Err(ApiError::forbidden(
+                "/metrics needs a metrics or admin token (wasmdesk token create --role metrics)",
+            )),
+        }
     }
 }
 

@@ -145,6 +145,9 @@ impl From<StoreError> for ApiError {
                 "conflict",
                 format!("{what} already exists"),
             ),
+            StoreError::Stale(description) => {
+                ApiError::new(StatusCode::CONFLICT, "update_conflict", description)
+            }
             StoreError::Rejected(problems) => {
                 let mut error = ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,

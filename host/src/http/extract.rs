@@ -1,7 +1,6 @@
 //! Request extractors whose failures are [`ApiError`]s, and pagination.
 
 use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Query, Request};
-use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -10,15 +9,60 @@ use super::error::ApiError;
 use crate::store::Page;
 
 /// A JSON body; malformed JSON is a 400, the wrong shape a 422, no JSON content type a 415 and
-/// a body over the limit a 413.
+/// a body over the limit a 413. Text holding a NUL character is a 422 naming where it is, on
+/// every resource and both databases alike (PostgreSQL cannot store it in text).
 pub struct JsonBody<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        let axum::Json(value) = axum::Json::<T>::from_request(request, state).await?;
+        let axum::Json(value) =
+            axum::Json::<serde_json::Value>::from_request(request, state).await?;
+        if let Some(at) = nul_at(&value, String::new()) {
+            return Err(ApiError::invalid(
+                &at,
+                "text must not contain the NUL character (\\u0000)",
+            ));
+        }
+        let value = serde_path_to_error::deserialize(value).map_err(|error| {
+            let at = error.path().to_string();
+            ApiError::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                format!(
+                    "the JSON does not have the expected shape: {at}: {}",
+                    error.inner()
+                ),
+            )
+        })?;
         Ok(JsonBody(value))
+    }
+}
+
+/// Where in `value` a string (or an object key) holds a NUL character, as `ticket.subject`.
+fn nul_at(value: &serde_json::Value, at: String) -> Option<String> {
+    let join = |key: &str| {
+        if at.is_empty() {
+            key.to_string()
+        } else {
+            format!("{at}.{key}")
+        }
+    };
+    match value {
+        serde_json::Value::String(text) if text.contains('\0') => Some(at),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(n, item)| nul_at(item, join(&n.to_string()))),
+        serde_json::Value::Object(map) => map.iter().find_map(|(key, item)| {
+            if key.contains('\0') {
+                Some(join(&key.replace('\0', "\\u0000")))
+            } else {
+                nul_at(item, join(key))
+            }
+        }),
+        _ => None,
     }
 }
 
@@ -29,6 +73,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let raw = parts.uri.query().unwrap_or_default();
+        if let Some((key, _)) = url::form_urlencoded::parse(raw.as_bytes())
+            .find(|(key, value)| key.contains('\0') || value.contains('\0'))
+        {
+            return Err(ApiError::bad_request(format!(
+                "the query parameter {:?} holds a NUL character (%00); remove it",
+                key.replace('\0', "%00")
+            )));
+        }
         let Query(value) = Query::<T>::from_request_parts(parts, state).await?;
         Ok(QueryParams(value))
     }
@@ -83,14 +136,16 @@ pub struct RequestUrl {
     pub query: Vec<(String, String)>,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for RequestUrl {
+impl FromRequestParts<super::AppState> for RequestUrl {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &super::AppState,
+    ) -> Result<Self, ApiError> {
         let OriginalUri(uri) = OriginalUri::from_request_parts(parts, state)
             .await
             .map_err(|_| ApiError::bad_request("no request URI"))?;
-        let host = host(&parts.headers);
         let query = uri
             .query()
             .map(|query| {
@@ -100,23 +155,12 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestUrl {
             })
             .unwrap_or_default();
         Ok(RequestUrl {
-            base: format!("http://{host}"),
+            // The configured public URL, never the client-chosen Host header.
+            base: state.options.public_url.trim_end_matches('/').to_string(),
             path: uri.path().to_string(),
             query,
         })
     }
-}
-
-fn host(headers: &HeaderMap) -> String {
-    headers
-        .get(axum::http::header::HOST)
-        .and_then(|value| value.to_str().ok())
-        .filter(|host| {
-            host.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        })
-        .unwrap_or("localhost")
-        .to_string()
 }
 
 impl RequestUrl {

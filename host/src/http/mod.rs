@@ -3,6 +3,7 @@
 //! `/api/v2/openapi.json` is the list of routes served.
 
 pub mod auth;
+pub mod connections;
 pub mod error;
 pub mod extract;
 mod fields;
@@ -43,6 +44,33 @@ pub struct AppState {
     pub rules: Rules,
     pub metrics: PrometheusHandle,
     pub openapi: Arc<utoipa::openapi::OpenApi>,
+    pub options: Arc<HttpOptions>,
+}
+
+/// How the API presents itself to clients, beyond per-request limits.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    pub limits: HttpLimits,
+    /// The base of the links the API writes (`next_page`): how clients reach this server,
+    /// e.g. `https://desk.example.com`. Never taken from the request's `Host` header, which
+    /// any client can set.
+    pub public_url: String,
+    /// Whether `/metrics` answers without a token (on loopback, or when configured).
+    pub open_metrics: bool,
+    /// Origins a browser may call the API from (CORS); none: CORS stays off.
+    pub cors_origins: Vec<String>,
+}
+
+impl HttpOptions {
+    /// The options of a server on `127.0.0.1:8080` with `limits`.
+    pub fn new(limits: HttpLimits) -> HttpOptions {
+        HttpOptions {
+            limits,
+            public_url: "http://127.0.0.1:8080".into(),
+            open_metrics: true,
+            cors_origins: Vec::new(),
+        }
+    }
 }
 
 /// Limits on each request.
@@ -107,17 +135,26 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     routes().split_for_parts().1
 }
 
-/// The whole application: routes, limits, request ids, tracing, metrics, JSON errors.
+/// The whole application with the options of a loopback server: see [`app_with`].
 pub fn app(store: Store, rules: Rules, limits: HttpLimits) -> Router {
+    app_with(store, rules, HttpOptions::new(limits))
+}
+
+/// The whole application: routes, limits, request ids, tracing, metrics, JSON errors, CORS
+/// when configured.
+pub fn app_with(store: Store, rules: Rules, options: HttpOptions) -> Router {
     let (router, openapi) = routes().split_for_parts();
+    let limits = options.limits;
+    let cors = cors(&options.cors_origins);
     let state = AppState {
         store,
         rules,
         metrics: operations::metrics_handle(),
         openapi: Arc::new(openapi),
+        options: Arc::new(options),
     };
     let request_id = HeaderName::from_static("x-request-id");
-    router
+    let router = router
         .fallback(|| async { ApiError::for_status(StatusCode::NOT_FOUND) })
         .method_not_allowed_fallback(|| async {
             ApiError::for_status(StatusCode::METHOD_NOT_ALLOWED)
@@ -139,7 +176,36 @@ pub fn app(store: Store, rules: Rules, limits: HttpLimits) -> Router {
                 .unwrap_or("-");
             tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = %id)
         }))
-        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid));
+    match cors {
+        Some(cors) => router.layer(cors),
+        None => router,
+    }
+}
+
+/// Browsers may call the API from `origins` only (exact origins, e.g. `https://console.example.com`);
+/// none configured: no CORS headers at all, so browsers keep the same-origin policy.
+fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let origins: Vec<axum::http::HeaderValue> = origins
+        .iter()
+        .filter_map(|origin| origin.parse().ok())
+        .collect();
+    if origins.is_empty() {
+        return None;
+    }
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([
+                axum::http::Method::GET,
+                axum::http::Method::POST,
+                axum::http::Method::PUT,
+                axum::http::Method::DELETE,
+            ])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+            .max_age(Duration::from_secs(600)),
+    )
 }
 
 /// Gives bodiless error responses (a timeout, a layer's refusal) the API's JSON error shape.

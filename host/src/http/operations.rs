@@ -76,10 +76,16 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError>
     }
 }
 
-/// Request counts and latencies per route and status, in Prometheus text format.
-#[utoipa::path(get, path = "/metrics", tag = "operations", security(),
-    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
-async fn prometheus_metrics(State(state): State<AppState>) -> impl IntoResponse {
+/// Request counts and latencies per route and status, plugin failures, in Prometheus text
+/// format. Open when the server listens on loopback (or `metrics_public` is set); otherwise it
+/// needs a metrics or admin token, since it names plugins and counts their failures.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"),
+              (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody)))]
+async fn prometheus_metrics(
+    _: super::auth::MetricsReader,
+    State(state): State<AppState>,
+) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(),

@@ -140,11 +140,15 @@ impl Rules {
             };
             let installation =
                 Installation::new(compiled.info(), record.config.clone(), origins(record));
-            let plugin = InstalledPlugin::new(record.id, compiled, installation, record.enabled);
+            let mut plugin =
+                InstalledPlugin::new(record.id, compiled, installation, record.enabled);
             if let Some(old) = same_code {
-                plugin
-                    .failing_writes
-                    .store(old.failing_writes(), Ordering::Relaxed);
+                // The streak carries over a reload of the same code, unless an admin enabled the
+                // plugin again: that clears the engine's verdict.
+                if old.enabled() == record.enabled {
+                    plugin.health =
+                        super::health::Health::with_failing_writes(old.failing_writes());
+                }
                 plugin
                     .offloaded
                     .store(old.offloaded.load(Ordering::Relaxed), Ordering::Relaxed);

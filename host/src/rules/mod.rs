@@ -8,11 +8,12 @@
 mod apply;
 mod catalog;
 mod dry_run;
+mod health;
 mod ingredients;
 mod snapshot;
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use tokio::sync::Semaphore;
@@ -38,8 +39,8 @@ pub struct InstalledPlugin {
     pub compiled: CompiledPlugin,
     pub installation: Arc<Installation>,
     enabled: AtomicBool,
-    /// Ticket writes in a row on which one of its triggers failed.
-    failing_writes: AtomicU32,
+    /// Ticket writes in a row on which one of its triggers failed, and the evaluations running.
+    health: health::Health,
     /// Runs on the blocking pool, not inline (see [`Rules::evaluate`]).
     offloaded: AtomicBool,
 }
@@ -60,7 +61,7 @@ impl InstalledPlugin {
             compiled,
             installation,
             enabled: AtomicBool::new(enabled),
-            failing_writes: AtomicU32::new(0),
+            health: health::Health::default(),
             offloaded: AtomicBool::new(false),
         }
     }
@@ -75,7 +76,7 @@ impl InstalledPlugin {
 
     /// Ticket writes in a row on which one of its triggers failed.
     pub fn failing_writes(&self) -> u32 {
-        self.failing_writes.load(Ordering::Relaxed)
+        self.health.failing_writes()
     }
 }
 
@@ -349,7 +350,9 @@ impl Rules {
         let mut definitions = Definitions::default();
         let mut settled: HashSet<(String, String)> = HashSet::new();
         let mut runs = Vec::new();
+        let mut evaluated: HashSet<String> = HashSet::new();
         let mut failed_plugins: HashSet<String> = HashSet::new();
+        let mut disabled = Vec::new();
         let version_of = |applied: &Applied| {
             snapshot::version(
                 &applied.ticket,
@@ -369,7 +372,9 @@ impl Rules {
             } in triggers
             {
                 let key = (plugin.name().to_string(), trigger.clone());
-                if settled.contains(&key) || (mode == Mode::Write && !plugin.enabled()) {
+                let counted = failed_plugins.contains(plugin.name());
+                if settled.contains(&key) || (mode == Mode::Write && !plugin.enabled() && !counted)
+                {
                     continue;
                 }
                 let now = version_of(&current);
@@ -386,6 +391,22 @@ impl Rules {
                     actor.clone(),
                     occurred_at,
                 );
+                // A real write runs a plugin only when a failure could not take its streak past
+                // the limit (see health.rs); one disabled meanwhile is skipped.
+                let admission = match mode {
+                    Mode::Write => {
+                        match plugin
+                            .health
+                            .admit(&plugin.enabled, self.failure_limit, counted)
+                            .await
+                        {
+                            Some(admission) => Some(admission),
+                            None => continue,
+                        }
+                    }
+                    Mode::DryRun => None,
+                };
+                evaluated.insert(plugin.name().to_string());
                 let evaluation = self.evaluate(plugin, trigger, event).await;
                 let mut run = NewRuleRun {
                     plugin: plugin.name().to_string(),
@@ -409,14 +430,33 @@ impl Rules {
                     }
                     Outcome::Failed(error) => {
                         settled.insert(key);
-                        failed_plugins.insert(plugin.name().to_string());
-                        if mode == Mode::Write {
-                            metrics::counter!("wasmdesk_plugin_failures_total", "plugin" => plugin.name().to_string())
-                                .increment(1);
-                        }
+                        let first_in_write = failed_plugins.insert(plugin.name().to_string());
                         run.outcome = RunOutcome::Failed;
                         run.error_kind = Some(error.kind().to_string());
                         run.error = Some(error.to_string());
+                        if let Some(admission) = admission {
+                            metrics::counter!("wasmdesk_plugin_failures_total", "plugin" => plugin.name().to_string())
+                                .increment(1);
+                            if let Some(writes) = admission.failed(
+                                first_in_write,
+                                &plugin.enabled,
+                                self.failure_limit,
+                            ) {
+                                let reason =
+                                    format!("it failed on {writes} ticket writes in a row");
+                                tracing::warn!(
+                                    plugin = plugin.name(),
+                                    writes,
+                                    "plugin disabled: it kept failing"
+                                );
+                                metrics::counter!("wasmdesk_plugins_disabled_total").increment(1);
+                                run.error = Some(format!(
+                                    "{}; the plugin is now disabled: {reason}",
+                                    error
+                                ));
+                                disabled.push((plugin.id, reason));
+                            }
+                        }
                         runs.push(run);
                     }
                     Outcome::Matched(actions) => {
@@ -449,62 +489,20 @@ impl Rules {
                 break;
             }
         }
-        let disabled = match mode {
-            Mode::Write => self.count_failing_writes(triggers, &failed_plugins, &mut runs),
-            Mode::DryRun => Vec::new(),
-        };
+        if mode == Mode::Write {
+            // A write on which a plugin ran and did not fail ends its streak.
+            for Trigger { plugin, .. } in triggers {
+                if evaluated.contains(plugin.name()) && !failed_plugins.contains(plugin.name()) {
+                    plugin.health.succeeded();
+                }
+            }
+        }
         Ok(Decision {
             ticket: current.ticket,
             effects: current.effects,
             runs,
             disabled,
         })
-    }
-
-    /// Updates each evaluated plugin's run of failing writes; one that reaches the limit is
-    /// disabled, and its last failure's audit row says so. Returns the plugins disabled, with
-    /// why, for the store.
-    fn count_failing_writes(
-        &self,
-        triggers: &[Trigger],
-        failed: &HashSet<String>,
-        runs: &mut [NewRuleRun],
-    ) -> Vec<(i64, String)> {
-        let mut disabled = Vec::new();
-        let mut seen = HashSet::new();
-        for Trigger { plugin, .. } in triggers {
-            if !seen.insert(plugin.name()) {
-                continue;
-            }
-            if !failed.contains(plugin.name()) {
-                plugin.failing_writes.store(0, Ordering::Relaxed);
-                continue;
-            }
-            let writes = plugin.failing_writes.fetch_add(1, Ordering::Relaxed) + 1;
-            if writes >= self.failure_limit && plugin.enabled.swap(false, Ordering::Relaxed) {
-                tracing::warn!(
-                    plugin = plugin.name(),
-                    writes,
-                    "plugin disabled: it kept failing"
-                );
-                metrics::counter!("wasmdesk_plugins_disabled_total").increment(1);
-                if let Some(run) = runs
-                    .iter_mut()
-                    .rev()
-                    .find(|run| run.plugin == plugin.name() && run.outcome == RunOutcome::Failed)
-                {
-                    let error = run.error.take().unwrap_or_default();
-                    run.error = Some(format!(
-                        "{error}; the plugin is now disabled: it failed on {writes} ticket writes in a row"
-                    ));
-                }
-                disabled.push((
-                    plugin.id,
-                    format!("it failed on {writes} ticket writes in a row"),
-                ));
-            }
-        }
-        disabled
     }
 
     /// Runs one trigger, at most as many at once as the runtime has instance slots.

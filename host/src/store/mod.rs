@@ -67,6 +67,9 @@ pub enum StoreError {
     NotFound { what: String },
     #[error("{0} already exists")]
     Conflict(String),
+    /// A safe update of a record that changed since the client read it.
+    #[error("{0}")]
+    Stale(String),
     /// The database to open read-only is missing, or not at this build's schema.
     #[error("{0}")]
     NoDatabase(String),

@@ -198,6 +198,7 @@ pub(super) async fn resolve_new_ticket(
         created_at: now,
         updated_at: now,
     };
+    check_author(&mut *conn, &comment, &mut problems).await?;
     apply_changes(conn, &mut ticket, changes, &mut problems).await?;
     let comment = CommentDraft {
         author_id: comment.author_id.or(Some(ticket.requester_id)),
@@ -221,6 +222,17 @@ pub(super) async fn resolve_ticket_update(
     draft: TicketDraft,
 ) -> Result<(Ticket, Option<CommentDraft>), StoreError> {
     let changes = draft.validate()?;
+    // Zendesk's safe update compares at its timestamps' precision, whole seconds.
+    if let Some(stamp) = changes.updated_stamp
+        && stamp.0.div_euclid(1000) != current.updated_at.0.div_euclid(1000)
+    {
+        return Err(StoreError::Stale(format!(
+            "ticket {} was updated at {} after the updated_stamp {}: read it again and retry",
+            current.id,
+            current.updated_at.rfc3339(),
+            stamp.rfc3339()
+        )));
+    }
     let mut problems = Problems::default();
     if changes.requester.is_some() {
         problems.add("requester", "set requester_id to change the requester");
@@ -237,6 +249,9 @@ pub(super) async fn resolve_ticket_update(
         problems.add("requester_id", format!("there is no user {id}"));
     }
     let comment = changes.comment.clone();
+    if let Some(comment) = &comment {
+        check_author(&mut *conn, comment, &mut problems).await?;
+    }
     let mut ticket = current.clone();
     ticket.updated_at = Timestamp(now_millis());
     if let Some(id) = changes.requester_id {
@@ -244,6 +259,24 @@ pub(super) async fn resolve_ticket_update(
     }
     apply_changes(conn, &mut ticket, changes, &mut problems).await?;
     problems.into_result((ticket, comment)).map_err(Into::into)
+}
+
+/// A comment's author, when named, must be a user.
+async fn check_author(
+    conn: &mut AnyConnection,
+    comment: &CommentDraft,
+    problems: &mut Problems,
+) -> Result<(), StoreError> {
+    if let Some(id) = comment.author_id {
+        match user(conn, id).await {
+            Ok(_) => {}
+            Err(StoreError::NotFound { .. }) => {
+                problems.add("comment.author_id", format!("there is no user {id}"))
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(())
 }
 
 /// Applies the plain attributes of `changes` to `ticket`, checking what they refer to.

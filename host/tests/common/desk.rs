@@ -11,7 +11,8 @@ use std::time::Duration;
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::Value;
 use wasmdesk_host::domain::token::TokenRole;
-use wasmdesk_host::http::{HttpLimits, app};
+use wasmdesk_host::http::connections::{self, ConnectionLimits};
+use wasmdesk_host::http::{HttpLimits, HttpOptions, app_with};
 use wasmdesk_host::rules::Rules;
 use wasmdesk_host::store::Store;
 
@@ -71,6 +72,17 @@ impl Desk {
         rules: Rules,
         limits: HttpLimits,
     ) -> Desk {
+        Desk::start_with(store, dir, rules, limits, ConnectionLimits::default()).await
+    }
+
+    /// As [`Desk::start`], with the connection loop's limits given.
+    pub async fn start_with(
+        store: Store,
+        dir: Option<tempfile::TempDir>,
+        rules: Rules,
+        limits: HttpLimits,
+        connection_limits: ConnectionLimits,
+    ) -> Desk {
         let (_, admin) = store
             .create_token("test admin", TokenRole::Admin, None)
             .await
@@ -81,8 +93,18 @@ impl Desk {
             .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let app = app(store.clone(), rules.clone(), limits);
-        let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let options = HttpOptions {
+            public_url: base.clone(),
+            ..HttpOptions::new(limits)
+        };
+        let app = app_with(store.clone(), rules.clone(), options);
+        // The server's own connection loop, as `wasmdesk serve` runs it.
+        let server = tokio::spawn(connections::serve(
+            listener,
+            app,
+            connection_limits,
+            std::future::pending(),
+        ));
         Desk {
             base,
             admin,
