@@ -40,7 +40,7 @@ pub struct PluginView {
     /// The plugin's own description: triggers and the events they subscribe to, the fields and
     /// groups it declares, its configuration keys, the outbound hosts it requests. Null when
     /// the stored component no longer loads (see the server log).
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     describe: Option<PluginInfo>,
     /// Failed runs in the audit, all time.
     failures: i64,

@@ -148,9 +148,11 @@ pub struct AuditVia {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AuditEvent {
     field_name: String,
-    #[schema(value_type = Object)]
+    /// The value before (`null` when there was none), tagged by kind: `{"option": "high"}`.
+    #[schema(value_type = Option<Object>)]
     previous_value: Option<crate::domain::FieldValue>,
-    #[schema(value_type = Object)]
+    /// The value after (`null` when cleared).
+    #[schema(value_type = Option<Object>)]
     value: Option<crate::domain::FieldValue>,
 }
 

@@ -1,0 +1,228 @@
+//! Kill -9 under load: a real `wasmdesk serve` takes concurrent ticket writes, is killed with
+//! SIGKILL mid-stream, and is started again on the same database. Every ticket it acknowledged
+//! (201) is there, with what its trigger decided and its audit row; nothing it answered was a
+//! 5xx. On SQLite, and on PostgreSQL when `WASMDESK_TEST_DATABASE_URL` is set.
+
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const TOKEN: &str = "wdk_crash_test_token_0123456789abcdef";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start(database: &str, dir: &std::path::Path, port: u16) -> Child {
+    let child = Command::new(env!("CARGO_BIN_EXE_wasmdesk"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--database", database])
+        .current_dir(dir)
+        .env_remove("WASMDESK_DATABASE_URL")
+        .env("WASMDESK_ADMIN_TOKEN", TOKEN)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
+fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
+fn call(
+    client: &reqwest::blocking::Client,
+    method: reqwest::Method,
+    url: &str,
+    body: Option<Value>,
+) -> reqwest::Result<(u16, Value)> {
+    let mut request = client.request(method, url).bearer_auth(TOKEN);
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body.to_string());
+    }
+    let response = request.send()?;
+    let status = response.status().as_u16();
+    let text = response.text()?;
+    Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
+}
+
+/// One round: load, SIGKILL, restart, check every acknowledged ticket.
+fn kill_under_load(database: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = start(database, dir.path(), port);
+    let http = client();
+    let (status, body) = call(
+        &http,
+        reqwest::Method::POST,
+        &format!("{base}/api/v2/users"),
+        Some(json!({"user": {"email": "vip@crash.example",
+                             "user_fields": {"service_level": "platinum"}}})),
+    )
+    .unwrap();
+    assert_eq!(status, 201, "{body}");
+
+    let acknowledged = Arc::new(Mutex::new(Vec::new()));
+    let server_errors = Arc::new(Mutex::new(Vec::new()));
+    let writers: Vec<_> = (0..8)
+        .map(|_| {
+            let (base, acknowledged, server_errors) =
+                (base.clone(), acknowledged.clone(), server_errors.clone());
+            std::thread::spawn(move || {
+                let http = client();
+                loop {
+                    let sent = call(
+                        &http,
+                        reqwest::Method::POST,
+                        &format!("{base}/api/v2/tickets"),
+                        Some(json!({"ticket": {"description": "Where is my order?",
+                                               "requester": {"email": "vip@crash.example"}}})),
+                    );
+                    match sent {
+                        Ok((201, body)) => acknowledged
+                            .lock()
+                            .unwrap()
+                            .push(body["ticket"]["id"].as_i64().unwrap()),
+                        Ok((status, body)) if status >= 500 => server_errors
+                            .lock()
+                            .unwrap()
+                            .push(format!("{status} {body}")),
+                        Ok(_) => {}
+                        Err(_) => return, // the server is gone
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(1500));
+    server.kill().unwrap(); // SIGKILL
+    server.wait().unwrap();
+    for writer in writers {
+        writer.join().unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(
+        server_errors.lock().unwrap().is_empty(),
+        "{:?}",
+        server_errors.lock().unwrap()
+    );
+    assert!(
+        acknowledged.len() > 5,
+        "the server took writes before it was killed"
+    );
+
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut restarted = start(database, dir.path(), port);
+    let mut missing = Vec::new();
+    for id in &acknowledged {
+        let (status, ticket) = call(
+            &http,
+            reqwest::Method::GET,
+            &format!("{base}/api/v2/tickets/{id}"),
+            None,
+        )
+        .unwrap();
+        if status != 200 {
+            missing.push(*id);
+            continue;
+        }
+        assert_eq!(ticket["ticket"]["priority"], "high", "{ticket}");
+        assert!(
+            ticket["ticket"]["tags"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("vip")),
+            "{ticket}"
+        );
+        let (_, runs) = call(
+            &http,
+            reqwest::Method::GET,
+            &format!("{base}/api/v2/rule_runs?ticket_id={id}"),
+            None,
+        )
+        .unwrap();
+        assert!(
+            runs["rule_runs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|run| run["plugin"] == "retail-vip" && run["outcome"] == "fired"),
+            "ticket {id} has its audit row: {runs}"
+        );
+    }
+    restarted.kill().unwrap();
+    restarted.wait().unwrap();
+    assert!(
+        missing.is_empty(),
+        "{} of {} acknowledged tickets lost: {missing:?}",
+        missing.len(),
+        acknowledged.len()
+    );
+    eprintln!(
+        "{}: {} acknowledged tickets, all present after SIGKILL",
+        database.split(':').next().unwrap(),
+        acknowledged.len()
+    );
+}
+
+#[test]
+fn acknowledged_tickets_survive_a_kill_under_load_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    kill_under_load(&format!(
+        "sqlite://{}",
+        dir.path().join("desk.db").display()
+    ));
+}
+
+#[test]
+fn acknowledged_tickets_survive_a_kill_under_load_on_postgres() {
+    let Ok(url) = std::env::var("WASMDESK_TEST_DATABASE_URL") else {
+        return; // SQLite only on a machine without PostgreSQL
+    };
+    let schema = format!("crash_{}", std::process::id());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        use sqlx::{AssertSqlSafe, Executor};
+        let pool = sqlx::PgPool::connect(&url).await.unwrap();
+        pool.execute(AssertSqlSafe(format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+        )))
+        .await
+        .unwrap();
+        pool.close().await;
+    });
+    let separator = if url.contains('?') { '&' } else { '?' };
+    kill_under_load(&format!(
+        "{url}{separator}options=-c%20search_path%3D{schema}"
+    ));
+    runtime.block_on(async {
+        use sqlx::{AssertSqlSafe, Executor};
+        let pool = sqlx::PgPool::connect(&url).await.unwrap();
+        let _ = pool
+            .execute(AssertSqlSafe(format!(
+                "DROP SCHEMA IF EXISTS {schema} CASCADE"
+            )))
+            .await;
+        pool.close().await;
+    });
+}
