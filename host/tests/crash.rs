@@ -3,40 +3,22 @@
 //! (201) is there, with what its trigger decided and its audit row; nothing it answered was a
 //! 5xx. On SQLite, and on PostgreSQL when `WASMDESK_TEST_DATABASE_URL` is set.
 
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+/// The real binary, started as an operator starts it.
+#[path = "common/binary.rs"]
+mod binary;
+
+use std::process::Child;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use binary::free_port;
 
 use serde_json::{Value, json};
 
 const TOKEN: &str = "wdk_crash_test_token_0123456789abcdef";
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn start(database: &str, dir: &std::path::Path, port: u16) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_wasmdesk"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .args(["--database", database])
-        .current_dir(dir)
-        .env_remove("WASMDESK_DATABASE_URL")
-        .env("WASMDESK_ADMIN_TOKEN", TOKEN)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child
+    binary::serve(database, dir, port, TOKEN)
 }
 
 fn client() -> reqwest::blocking::Client {

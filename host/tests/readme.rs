@@ -4,9 +4,11 @@
 //! (`TOKEN=wdk_...`), the address (`http://127.0.0.1:8080`) and the component a reader builds
 //! (`PLUGIN_WASM=...`; here a bundled plugin, so the upload replaces it in place).
 
-use std::net::{TcpListener, TcpStream};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+/// The real binary, started as an operator starts it.
+#[path = "common/binary.rs"]
+mod binary;
+
+use std::process::Command;
 
 /// The shell blocks of the README that call the API, in order.
 fn curl_blocks(readme: &str) -> Vec<String> {
@@ -39,30 +41,10 @@ fn the_readmes_api_examples_run_as_written_on_a_fresh_database() {
     assert!(blocks.len() >= 2, "the API and plugin examples are found");
 
     let dir = tempfile::tempdir().unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = binary::free_port();
     let token = "wdk_readme_example_token_0123456789";
-    let mut server = Command::new(env!("CARGO_BIN_EXE_wasmdesk"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .args([
-            "--database",
-            &format!("sqlite://{}", dir.path().join("desk.db").display()),
-        ])
-        .current_dir(dir.path())
-        .env_remove("WASMDESK_DATABASE_URL")
-        .env("WASMDESK_ADMIN_TOKEN", token)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let database = format!("sqlite://{}", dir.path().join("desk.db").display());
+    let mut server = binary::serve(&database, dir.path(), port, token);
 
     let component = dir.path().join("plugin.wasm");
     let (_, bytes) = wasmdesk_host::plugins::bundled()

@@ -382,7 +382,53 @@ impl<T> Listing<T> {
     }
 }
 
+/// The `WHERE` conditions of a filtered listing, with their bound values: each filter given
+/// adds one (`add("status =", …)`).
+#[derive(Debug, Default)]
+struct Conditions {
+    sql: Vec<String>,
+    binds: Vec<rows::Bind>,
+}
+
+impl Conditions {
+    /// `condition` is our own SQL ending in a comparison; the value is bound after it.
+    fn add(&mut self, condition: &str, bind: rows::Bind) {
+        self.binds.push(bind);
+        self.sql.push(format!("{condition} ${}", self.binds.len()));
+    }
+}
+
 impl Store {
+    /// One page of `table`'s rows matching every condition, in id order, and how many match.
+    async fn filtered_page<T>(
+        &self,
+        table: &str,
+        columns: &str,
+        mut conditions: Conditions,
+        page: Page,
+        from_row: fn(&sqlx::any::AnyRow) -> Result<T, StoreError>,
+        id: impl Fn(&T) -> i64,
+    ) -> Result<Listing<T>, StoreError> {
+        let everything = if conditions.sql.is_empty() {
+            "1 = 1".to_string()
+        } else {
+            conditions.sql.join(" AND ")
+        };
+        let count = self.count(table, &everything, &conditions.binds).await?;
+        conditions.add("id >", rows::Bind::Int(page.after.unwrap_or(0)));
+        conditions.binds.push(rows::Bind::Int(page.size + 1));
+        let sql = format!(
+            "SELECT {columns} FROM {table} WHERE {} ORDER BY id LIMIT ${}",
+            conditions.sql.join(" AND "),
+            conditions.binds.len()
+        );
+        let rows = rows::bind_all(sqlx::query(AssertSqlSafe(sql)), &conditions.binds)
+            .fetch_all(&self.pool)
+            .await?;
+        let items = rows.iter().map(from_row).collect::<Result<_, _>>()?;
+        Ok(Listing::from_overfetch(items, page, count, id))
+    }
+
     /// `SELECT COUNT(*) FROM {from} WHERE {condition}`; both are our own SQL, values bound.
     async fn count(
         &self,

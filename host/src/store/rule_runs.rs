@@ -2,8 +2,8 @@
 
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
-use super::rows::{Bind, bind_all, parse_column};
-use super::{Listing, Page, Store, StoreError, now_millis};
+use super::rows::{Bind, parse_column};
+use super::{Conditions, Listing, Page, Store, StoreError, now_millis};
 use crate::domain::Timestamp;
 use crate::domain::rule_run::{NewRuleRun, RuleRun, RunOutcome};
 
@@ -102,51 +102,33 @@ impl Store {
         filter: &RuleRunFilter,
         page: Page,
     ) -> Result<Listing<RuleRun>, StoreError> {
-        let mut conditions = Vec::new();
-        let mut binds = Vec::new();
-        let mut add = |condition: &str, bind: Bind| {
-            binds.push(bind);
-            conditions.push(format!("{condition} ${}", binds.len()));
-        };
+        let mut conditions = Conditions::default();
         if let Some(ticket_id) = filter.ticket_id {
-            add("ticket_id =", Bind::Int(ticket_id));
+            conditions.add("ticket_id =", Bind::Int(ticket_id));
         }
         if let Some(plugin) = &filter.plugin {
-            add("plugin =", Bind::Text(plugin.clone()));
+            conditions.add("plugin =", Bind::Text(plugin.clone()));
         }
         if let Some(trigger) = &filter.trigger {
-            add("trigger_key =", Bind::Text(trigger.clone()));
+            conditions.add("trigger_key =", Bind::Text(trigger.clone()));
         }
         if let Some(outcome) = filter.outcome {
-            add("outcome =", Bind::Text(outcome.name().into()));
+            conditions.add("outcome =", Bind::Text(outcome.name().into()));
         }
         if let Some(since) = filter.since {
-            add("created_at >=", Bind::Int(since.0));
+            conditions.add("created_at >=", Bind::Int(since.0));
         }
         if let Some(until) = filter.until {
-            add("created_at <", Bind::Int(until.0));
+            conditions.add("created_at <", Bind::Int(until.0));
         }
-        let everything = if conditions.is_empty() {
-            "1 = 1".to_string()
-        } else {
-            conditions.join(" AND ")
-        };
-        let count = self.count("rule_runs", &everything, &binds).await?;
-        binds.push(Bind::Int(page.after.unwrap_or(0)));
-        conditions.push(format!("id > ${}", binds.len()));
-        binds.push(Bind::Int(page.size + 1));
-        let sql = format!(
-            "SELECT {RULE_RUN_COLUMNS} FROM rule_runs WHERE {} ORDER BY id LIMIT ${}",
-            conditions.join(" AND "),
-            binds.len()
-        );
-        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &binds)
-            .fetch_all(&self.pool)
-            .await?;
-        let runs = rows
-            .iter()
-            .map(rule_run_from_row)
-            .collect::<Result<_, _>>()?;
-        Ok(Listing::from_overfetch(runs, page, count, |run| run.id))
+        self.filtered_page(
+            "rule_runs",
+            RULE_RUN_COLUMNS,
+            conditions,
+            page,
+            rule_run_from_row,
+            |run| run.id,
+        )
+        .await
     }
 }

@@ -10,9 +10,9 @@ use super::fields::{tables, write_values};
 use super::groups::group;
 use super::identity::{find_or_create_customer, find_or_create_customer_by_phone};
 use super::organizations::organization_exists;
-use super::rows::{Bind, bind_all, parse_column, tags_from_column, tags_to_column};
+use super::rows::{Bind, parse_column, tags_from_column, tags_to_column};
 use super::users::user;
-use super::{Listing, Page, Store, StoreError, now_millis};
+use super::{Conditions, Listing, Page, Store, StoreError, now_millis};
 use crate::domain::{
     Channel, Comment, CommentDraft, CustomValues, FieldScope, Problems, Status, Ticket,
     TicketChanges, TicketDraft, Timestamp, User,
@@ -429,46 +429,29 @@ impl Store {
         filter: &TicketFilter,
         page: Page,
     ) -> Result<Listing<Ticket>, StoreError> {
-        let mut conditions = Vec::new();
-        let mut binds = Vec::new();
-        let mut add = |column: &str, bind: Bind| {
-            binds.push(bind);
-            conditions.push(format!("{column} = ${}", binds.len()));
-        };
+        let mut conditions = Conditions::default();
         if let Some(status) = filter.status {
-            add("status", Bind::Text(status.name().into()));
+            conditions.add("status =", Bind::Text(status.name().into()));
         }
         for (column, value) in [
-            ("requester_id", filter.requester_id),
-            ("organization_id", filter.organization_id),
-            ("assignee_id", filter.assignee_id),
-            ("group_id", filter.group_id),
+            ("requester_id =", filter.requester_id),
+            ("organization_id =", filter.organization_id),
+            ("assignee_id =", filter.assignee_id),
+            ("group_id =", filter.group_id),
         ] {
             if let Some(value) = value {
-                add(column, Bind::Int(value));
+                conditions.add(column, Bind::Int(value));
             }
         }
-        let everything = if conditions.is_empty() {
-            "1 = 1".to_string()
-        } else {
-            conditions.join(" AND ")
-        };
-        let count = self.count("tickets", &everything, &binds).await?;
-        binds.push(Bind::Int(page.after.unwrap_or(0)));
-        conditions.push(format!("id > ${}", binds.len()));
-        binds.push(Bind::Int(page.size + 1));
-        let sql = format!(
-            "SELECT {TICKET_COLUMNS} FROM tickets WHERE {} ORDER BY id LIMIT ${}",
-            conditions.join(" AND "),
-            binds.len()
-        );
-        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &binds)
-            .fetch_all(&self.pool)
-            .await?;
-        let tickets = rows.iter().map(ticket_from_row).collect::<Result<_, _>>()?;
-        Ok(Listing::from_overfetch(tickets, page, count, |ticket| {
-            ticket.id
-        }))
+        self.filtered_page(
+            "tickets",
+            TICKET_COLUMNS,
+            conditions,
+            page,
+            ticket_from_row,
+            |ticket| ticket.id,
+        )
+        .await
     }
 
     /// A ticket's comments, oldest first.
