@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use wasmdesk_host::domain::PluginPatch;
 use wasmdesk_host::domain::token::TokenRole;
+use wasmdesk_host::http::connections::{self, ConnectionLimits};
 use wasmdesk_host::http::{HttpLimits, app};
 use wasmdesk_host::plugins::{Runtime, RuntimeConfig};
 use wasmdesk_host::rules::Rules;
@@ -89,11 +90,13 @@ async fn bench(store: Store, rules: Rules, label: &str) {
         .id;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app(store, rules, HttpLimits::default()))
-            .await
-            .unwrap()
-    });
+    // The server's own connection loop, as `wasmdesk serve` runs it.
+    let server = tokio::spawn(connections::serve(
+        listener,
+        app(store, rules, HttpLimits::default()),
+        ConnectionLimits::default(),
+        std::future::pending(),
+    ));
     run(&base, &token, requester, 16).await; // warm-up
     for connections in [16, 64] {
         let figures = run(&base, &token, requester, connections).await;
