@@ -405,7 +405,8 @@ pub(super) async fn save_ticket(
         .await?;
     }
     super::rule_runs::insert_runs(&mut *conn, id, &write.runs).await?;
-    ticket(conn, id, false).await
+    // The row holds exactly what was written: no need to read it back.
+    Ok(write.ticket)
 }
 
 impl Store {
