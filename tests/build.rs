@@ -17,6 +17,7 @@ fn main() {
         "cycle-plugin",
         "idle-plugin",
         "probe-plugin",
+        "peek-plugin",
     ];
     wasmdesk_build_support::rerun_if_changed(&workspace, &["tests/fixtures"]);
     let built = wasmdesk_build_support::build_components(

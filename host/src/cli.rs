@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use serde::Serialize;
 
 use crate::domain::token::TokenRole;
-use crate::domain::{Action, Event, EventKind, PluginInfo};
+use crate::domain::{Action, Event, EventKind, PluginInfo, PluginPatch};
 use crate::http::HttpLimits;
 use crate::http::connections::ConnectionLimits;
 use crate::plugins::{
@@ -153,6 +153,18 @@ fn serve_config(args: ServeArgs) -> anyhow::Result<ServeConfig> {
     })
 }
 
+/// Refuses `--config` values the server would refuse (`PUT /api/v2/plugins/{id}/config`): keys
+/// the plugin does not declare, values not of their key's kind.
+fn check_config(info: &PluginInfo, config: &[(String, String)]) -> anyhow::Result<()> {
+    let patch = PluginPatch {
+        config: Some(config.iter().cloned().collect()),
+        ..PluginPatch::default()
+    };
+    let problems = patch.problems(info);
+    anyhow::ensure!(problems.is_empty(), "--config refused: {problems}");
+    Ok(())
+}
+
 fn tokio_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -253,6 +265,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Some(installed) if !Path::new(&plugin).exists() => installed,
                     _ => {
                         let compiled = load(&runtime, &plugin)?;
+                        check_config(compiled.info(), &config)?;
                         let installation = Installation::new(compiled.info(), config, allow_hosts);
                         Arc::new(InstalledPlugin::new(0, compiled, installation, true))
                     }
@@ -280,6 +293,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("reading {}", event.display()))?;
             let event: Event = serde_json::from_str(&text)
                 .with_context(|| format!("{} is not a valid event", event.display()))?;
+            check_config(plugin.info(), &config)?;
             let installation = Installation::new(plugin.info(), config, allow_hosts);
             let results: Vec<_> = plugin
                 .info()

@@ -55,15 +55,14 @@ fn run_prints_what_each_trigger_would_do() {
 
 /// `plugin run retail-vip` on the example event with one configuration value.
 fn run_retail_vip_with(config: &str) -> serde_json::Value {
+    run_plugin_with("retail-vip", config)
+}
+
+/// `plugin run PLUGIN` on the example event with one configuration value.
+fn run_plugin_with(plugin: &str, config: &str) -> serde_json::Value {
     let event = example_event();
     json(&wasmdesk(&[
-        "plugin",
-        "run",
-        "retail-vip",
-        "--event",
-        &event,
-        "--config",
-        config,
+        "plugin", "run", plugin, "--event", &event, "--config", config,
     ]))
 }
 
@@ -75,7 +74,25 @@ fn run_takes_configuration() {
         serde_json::json!({"set_priority": "urgent"})
     );
 
-    let report = run_retail_vip_with("spend_threshold=lots");
+    // A value the server would refuse is refused here too, naming what the key accepts.
+    let refused = wasmdesk(&[
+        "plugin",
+        "run",
+        "retail-vip",
+        "--event",
+        &example_event(),
+        "--config",
+        "priority=super",
+    ]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("config.priority") && stderr.contains("one of: low, normal, high, urgent"),
+        "{stderr}"
+    );
+
+    // A v0.1 component's keys are untyped: its own error reaches the report.
+    let report = run_plugin_with(&v0_1_retail_vip(), "spend_threshold=lots");
     assert_eq!(report[0]["matched"], false);
     assert_eq!(report[0]["error"]["kind"], "rejected");
     assert!(
@@ -84,6 +101,14 @@ fn run_takes_configuration() {
             .unwrap()
             .contains("spend_threshold")
     );
+}
+
+/// The retail-vip component built against contract v0.1.0, as a file path.
+fn v0_1_retail_vip() -> String {
+    format!(
+        "{}/../tests/contracts/v0.1.0/retail-vip.wasm",
+        env!("CARGO_MANIFEST_DIR")
+    )
 }
 
 #[test]
@@ -219,7 +244,7 @@ fn a_failed_triggers_error_has_each_key_once() {
     let output = wasmdesk(&[
         "plugin",
         "run",
-        "retail-vip",
+        &v0_1_retail_vip(),
         "--event",
         &example_event(),
         "--config",

@@ -275,13 +275,8 @@ async fn connections_that_send_nothing_are_closed_and_capped() {
 async fn a_failing_plugin_is_disabled_at_its_limit_under_concurrency() {
     for desk in Desk::each("disable_race", Plugins::Bundled).await {
         let desk = Arc::new(desk);
-        let retail = desk.plugin_id("retail-vip").await;
-        desk.ok(
-            Method::PUT,
-            &format!("/api/v2/plugins/{retail}/config"),
-            Some(json!({"config": {"spend_threshold": "lots"}})),
-        )
-        .await;
+        // A v0.1 build of retail-vip, whose untyped configuration the host cannot refuse.
+        let retail = common::install_misconfigured_retail_vip(&desk).await;
         let clients: Vec<_> = (0..50)
             .map(|n| {
                 let desk = desk.clone();

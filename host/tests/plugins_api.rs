@@ -551,13 +551,8 @@ async fn a_misconfigured_plugin_costs_no_ticket_and_is_disabled_visibly() {
     for (store, _dir) in common::stores("misconfigured").await {
         let rules = common::bundled_rules(&store).await;
         let desk = Desk::start(store.clone(), None, rules, limits()).await;
-        let retail_id = desk.plugin_id("retail-vip").await;
-        desk.ok(
-            Method::PUT,
-            &format!("/api/v2/plugins/{retail_id}/config"),
-            Some(json!({"config": {"spend_threshold": "a thousand"}})),
-        )
-        .await;
+        // A v0.1 build of retail-vip, whose untyped configuration the host cannot refuse.
+        let retail_id = common::install_misconfigured_retail_vip(&desk).await;
         for n in 0..6 {
             let ticket = platinum_ticket(&desk, &format!("c{n}@example.org")).await;
             assert_eq!(ticket["priority"], Value::Null, "not escalated: {ticket}");

@@ -4,8 +4,9 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::{
-    Action, Change, ConfigKey, CustomValue, Event, EventKind, FieldOption, FieldSpec, FieldType,
-    FieldValue, PluginInfo, Priority, Status, TicketType, TriggerInfo, WebhookCall,
+    Action, Change, ConfigKey, ConfigKind, CustomValue, Event, EventKind, FieldOption, FieldSpec,
+    FieldType, FieldValue, Inputs, PluginInfo, Priority, Status, TicketType, TriggerInfo,
+    WebhookCall,
 };
 
 impl PluginInfo {
@@ -80,10 +81,37 @@ impl TriggerInfo {
             title: title.into(),
             description: String::new(),
             events: events.to_vec(),
+            inputs: Inputs {
+                user_fields: Vec::new(),
+                organization_fields: Vec::new(),
+                ticket_fields: Vec::new(),
+                text: false,
+            },
         }
     }
     pub fn description(mut self, description: &str) -> Self {
         self.description = description.into();
+        self
+    }
+    /// The requester's custom fields it reads, by key (`"*"` for all). Nothing else of them
+    /// reaches the trigger.
+    pub fn reads_user_fields(mut self, keys: &[&str]) -> Self {
+        self.inputs.user_fields.extend(keys.iter().map(|key| key.to_string()));
+        self
+    }
+    /// The organization's custom fields it reads, by key (`"*"` for all).
+    pub fn reads_organization_fields(mut self, keys: &[&str]) -> Self {
+        self.inputs.organization_fields.extend(keys.iter().map(|key| key.to_string()));
+        self
+    }
+    /// The ticket's custom fields it reads, by key (`"*"` for all).
+    pub fn reads_ticket_fields(mut self, keys: &[&str]) -> Self {
+        self.inputs.ticket_fields.extend(keys.iter().map(|key| key.to_string()));
+        self
+    }
+    /// It reads the ticket's description and the write's comment.
+    pub fn reads_text(mut self) -> Self {
+        self.inputs.text = true;
         self
     }
 }
@@ -167,16 +195,96 @@ fn title_case(tag: &str) -> String {
 }
 
 impl ConfigKey {
+    /// A key of any text; see the other constructors for checked kinds.
     pub fn new(key: &str, description: &str) -> ConfigKey {
+        ConfigKey::of(key, description, ConfigKind::Text)
+    }
+    /// A key whose values must be of `kind` (the host refuses others).
+    pub fn of(key: &str, description: &str, kind: ConfigKind) -> ConfigKey {
         ConfigKey {
             key: key.into(),
             description: description.into(),
+            kind,
             default: None,
         }
+    }
+    pub fn integer(key: &str, description: &str) -> ConfigKey {
+        ConfigKey::of(key, description, ConfigKind::Integer)
+    }
+    pub fn decimal(key: &str, description: &str) -> ConfigKey {
+        ConfigKey::of(key, description, ConfigKind::Decimal)
+    }
+    pub fn boolean(key: &str, description: &str) -> ConfigKey {
+        ConfigKey::of(key, description, ConfigKind::Boolean)
+    }
+    /// One of `allowed`.
+    pub fn one_of(key: &str, description: &str, allowed: &[&str]) -> ConfigKey {
+        let allowed = allowed.iter().map(|value| value.to_string()).collect();
+        ConfigKey::of(key, description, ConfigKind::OneOf(allowed))
+    }
+    pub fn url(key: &str, description: &str) -> ConfigKey {
+        ConfigKey::of(key, description, ConfigKind::Url)
+    }
+    pub fn agent_email(key: &str, description: &str) -> ConfigKey {
+        ConfigKey::of(key, description, ConfigKind::AgentEmail)
+    }
+    pub fn group_name(key: &str, description: &str) -> ConfigKey {
+        ConfigKey::of(key, description, ConfigKind::GroupName)
     }
     pub fn default(mut self, value: &str) -> Self {
         self.default = Some(value.into());
         self
+    }
+}
+
+impl ConfigKind {
+    /// Whether `value` is of this kind, as the host checks it (an agent email's form only: whether
+    /// it names an agent is the desk's to know). The error says what the kind accepts.
+    pub fn check(&self, value: &str) -> Result<(), String> {
+        let ok = match self {
+            ConfigKind::Text => true,
+            ConfigKind::Integer => value.trim().parse::<i64>().is_ok(),
+            ConfigKind::Decimal => value.trim().parse::<f64>().is_ok_and(f64::is_finite),
+            ConfigKind::Boolean => matches!(value.trim(), "true" | "false"),
+            ConfigKind::OneOf(allowed) => allowed.iter().any(|a| a == value),
+            ConfigKind::Url => ["http://", "https://"]
+                .iter()
+                .any(|scheme| value.len() > scheme.len() && value.starts_with(scheme)),
+            ConfigKind::AgentEmail => value
+                .split_once('@')
+                .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.')),
+            ConfigKind::GroupName => !value.trim().is_empty() && value.len() <= 255,
+        };
+        if ok { Ok(()) } else { Err(self.expectation()) }
+    }
+
+    /// What a value of this kind looks like.
+    pub fn expectation(&self) -> String {
+        match self {
+            ConfigKind::Text => "any text".into(),
+            ConfigKind::Integer => "a whole number, such as 42".into(),
+            ConfigKind::Decimal => "a decimal number, such as 1000.50".into(),
+            ConfigKind::Boolean => "true or false".into(),
+            ConfigKind::OneOf(allowed) => format!("one of: {}", allowed.join(", ")),
+            ConfigKind::Url => "an absolute http:// or https:// URL".into(),
+            ConfigKind::AgentEmail => "the email address of an agent".into(),
+            ConfigKind::GroupName => "a group name (1-255 characters)".into(),
+        }
+    }
+}
+
+impl Inputs {
+    fn selects(keys: &[String], key: &str) -> bool {
+        keys.iter().any(|k| k == "*" || k == key)
+    }
+    pub fn reads_user_field(&self, key: &str) -> bool {
+        Inputs::selects(&self.user_fields, key)
+    }
+    pub fn reads_organization_field(&self, key: &str) -> bool {
+        Inputs::selects(&self.organization_fields, key)
+    }
+    pub fn reads_ticket_field(&self, key: &str) -> bool {
+        Inputs::selects(&self.ticket_fields, key)
     }
 }
 
@@ -266,6 +374,9 @@ impl std::error::Error for UnknownName {}
 macro_rules! named_enum {
     ($ty:ident, $what:literal, { $($variant:ident => $name:literal),+ $(,)? }) => {
         impl $ty {
+            /// Every name, in order: for a `one-of` configuration key.
+            pub const NAMES: &'static [&'static str] = &[$($name),+];
+
             /// The name used in configuration, the API and the audit log.
             pub fn name(&self) -> &'static str {
                 match self { $($ty::$variant => $name),+ }

@@ -1,8 +1,7 @@
 //! The host's services as seen by plugin code: configuration, logging, outbound HTTP.
 
-use crate::LogLevel;
 use crate::testing::TestHost;
-use crate::{HttpError, HttpResponse};
+use crate::{HttpError, HttpResponse, LogLevel, RuleError};
 
 /// What the host grants a plugin: configuration, a log and outbound HTTP to approved origins.
 ///
@@ -41,16 +40,19 @@ impl Host {
     }
 
     /// Configuration value `key` parsed as `T`; a clear error when it is missing or malformed, so
-    /// a misconfiguration shows up in the audit log instead of silently not matching.
-    pub fn config_parsed<T: std::str::FromStr>(&self, key: &str) -> Result<T, String> {
-        let raw = self
-            .config(key)
-            .ok_or_else(|| format!("configuration `{key}` is not set and has no default"))?;
-        raw.trim().parse().map_err(|_| {
-            format!(
-                "configuration `{key}` = {raw:?} is not a valid {}",
-                std::any::type_name::<T>()
-            )
+    /// a misconfiguration shows up in the audit log instead of silently not matching. (The host
+    /// refuses values that do not fit a key's declared [`crate::ConfigKind`], so with a kind that
+    /// matches `T` this only fails for a key declared without default and never set.)
+    pub fn config_parsed<T>(&self, key: &str) -> Result<T, RuleError>
+    where
+        T: std::str::FromStr,
+        T::Err: std::fmt::Display,
+    {
+        let raw = self.config(key).ok_or_else(|| {
+            RuleError::Other(format!("configuration `{key}` is not set and has no default"))
+        })?;
+        raw.trim().parse().map_err(|error: T::Err| {
+            RuleError::Other(format!("configuration `{key}` = {raw:?} is invalid: {error}"))
         })
     }
 

@@ -5,11 +5,14 @@ use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
 use crate::{
-    Action, Actor, Channel, CustomValue, Event, EventKind, FieldValue, Host, HttpError,
-    HttpResponse, LogLevel, Organization, Plugin, Status, Ticket, User, UserRole,
+    Action, Actor, Channel, Comment, CustomValue, Event, EventKind, FieldValue, Host, HttpError,
+    HttpResponse, Inputs, LogLevel, Organization, Plugin, PluginInfo, RuleError, Status, Ticket,
+    User, UserRole, Via,
 };
 
-/// Builds an [`Event`] with sensible defaults: a new email ticket from a customer.
+/// Builds an [`Event`] with sensible defaults: a new email ticket from a customer. It holds every
+/// value you give it; [`TestHost::evaluate`] cuts it to what the trigger declares, as the host
+/// does.
 pub struct EventBuilder {
     event: Event,
 }
@@ -23,11 +26,15 @@ impl EventBuilder {
                 ticket: Ticket {
                     id: 1,
                     subject: "Help".into(),
-                    description: "Something is broken.".into(),
+                    description: Some("Something is broken.".into()),
                     status: Status::New,
                     priority: None,
                     ticket_type: None,
-                    channel: Channel::Email,
+                    via: Via {
+                        channel: Channel::Email,
+                        source: Some("customer@example.com".into()),
+                        destination: Some("support@example.com".into()),
+                    },
                     requester_id: 1,
                     organization_id: None,
                     assignee: None,
@@ -49,6 +56,10 @@ impl EventBuilder {
                 },
                 organization: None,
                 changes: Vec::new(),
+                comment: Some(Comment {
+                    body: "Something is broken.".into(),
+                    public: true,
+                }),
                 actor: Actor::Requester,
                 occurred_at: "2026-01-01T00:00:00Z".into(),
             },
@@ -63,7 +74,34 @@ impl EventBuilder {
     }
 
     pub fn channel(mut self, channel: Channel) -> Self {
-        self.event.ticket.channel = channel;
+        self.event.ticket.via.channel = channel;
+        self
+    }
+
+    /// Where the ticket came from (sender address, caller's number).
+    pub fn source(mut self, source: &str) -> Self {
+        self.event.ticket.via.source = Some(source.into());
+        self
+    }
+
+    /// The ticket's description (seen only by triggers that declare `reads_text`).
+    pub fn description(mut self, text: &str) -> Self {
+        self.event.ticket.description = Some(text.into());
+        self
+    }
+
+    /// The comment the write adds (seen only by triggers that declare `reads_text`).
+    pub fn comment(mut self, body: &str, public: bool) -> Self {
+        self.event.comment = Some(Comment {
+            body: body.into(),
+            public,
+        });
+        self
+    }
+
+    /// Set a custom value on the ticket.
+    pub fn ticket_field(mut self, key: &str, value: FieldValue) -> Self {
+        set(&mut self.event.ticket.fields, key, value);
         self
     }
 
@@ -138,6 +176,46 @@ impl EventBuilder {
     }
 }
 
+/// The event cut to `inputs`, exactly as the host lowers it.
+fn visible(event: &Event, inputs: &Inputs) -> Event {
+    const STANDARD_FIELDS: &[&str] = &[
+        "status",
+        "priority",
+        "ticket-type",
+        "assignee",
+        "group",
+        "queue",
+        "tags",
+        "subject",
+        "organization",
+        "requester",
+    ];
+    let mut event = event.clone();
+    event
+        .requester
+        .fields
+        .retain(|value| inputs.reads_user_field(&value.key));
+    if let Some(organization) = event.organization.as_mut() {
+        organization
+            .fields
+            .retain(|value| inputs.reads_organization_field(&value.key));
+    }
+    event
+        .ticket
+        .fields
+        .retain(|value| inputs.reads_ticket_field(&value.key));
+    event.changes.retain(|change| match change.field.as_str() {
+        "description" => inputs.text,
+        field if STANDARD_FIELDS.contains(&field) => true,
+        custom => inputs.reads_ticket_field(custom),
+    });
+    if !inputs.text {
+        event.ticket.description = None;
+        event.comment = None;
+    }
+    event
+}
+
 fn set(values: &mut Vec<CustomValue>, key: &str, value: FieldValue) {
     values.retain(|custom| custom.key != key);
     values.push(CustomValue {
@@ -197,17 +275,44 @@ impl TestHost {
     }
 
     /// Run `trigger` as the host would: `Ok(None)` when it does not match, `Ok(Some(actions))`
-    /// when it does.
+    /// when it does. As on the host, the plugin sees only the inputs the trigger declares (an
+    /// undeclared custom value is absent, undeclared text `None`), and a configuration value
+    /// that does not fit its key's kind is an error naming what the key accepts.
     pub fn evaluate<P: Plugin>(
         &self,
         trigger: &str,
         event: &Event,
-    ) -> Result<Option<Vec<Action>>, String> {
-        let host = self.host();
-        if !P::matches(trigger, event, &host)? {
-            return Ok(None);
+    ) -> Result<Option<Vec<Action>>, RuleError> {
+        let info = P::describe();
+        let Some(declared) = info.triggers.iter().find(|t| t.key == trigger) else {
+            let offered: Vec<&str> = info.triggers.iter().map(|t| t.key.as_str()).collect();
+            return Err(RuleError::Other(format!(
+                "plugin {} has no trigger {trigger:?}; it offers: {}",
+                info.name,
+                offered.join(", ")
+            )));
+        };
+        self.check_config(&info)?;
+        let event = visible(event, &declared.inputs);
+        P::evaluate(trigger, &event, &self.host())
+    }
+
+    /// What the host's `PUT /config` would refuse.
+    fn check_config(&self, info: &PluginInfo) -> Result<(), RuleError> {
+        for (key, value) in &self.config {
+            let Some(declared) = info.config.iter().find(|c| &c.key == key) else {
+                return Err(RuleError::InvalidInput(format!(
+                    "configuration `{key}` is not declared by plugin {}",
+                    info.name
+                )));
+            };
+            if let Err(expected) = declared.kind.check(value) {
+                return Err(RuleError::InvalidInput(format!(
+                    "configuration `{key}` = {value:?} would be refused by the host: expected {expected}"
+                )));
+            }
         }
-        P::actions(trigger, event, &host).map(Some)
+        Ok(())
     }
 
     /// Lines the plugin logged so far.

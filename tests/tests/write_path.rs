@@ -616,14 +616,8 @@ async fn new_fields_go_last() {
 async fn the_audit_is_searchable_desk_wide_and_keeps_what_plugins_logged() {
     for (desk, _) in desks("audit").await {
         let probe = install_probe(&desk, json!({})).await;
-        let retail = desk.plugin_id("retail-vip").await;
-        // Break retail-vip's configuration so its evaluations fail.
-        desk.ok(
-            Method::PUT,
-            &format!("/api/v2/plugins/{retail}/config"),
-            Some(json!({"config": {"spend_threshold": "lots"}})),
-        )
-        .await;
+        // A v0.1 build of retail-vip, whose untyped configuration the host cannot refuse.
+        let retail = common::install_misconfigured_retail_vip(&desk).await;
         for n in 0..3 {
             desk.ok(
                 Method::POST,

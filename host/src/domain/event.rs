@@ -29,6 +29,9 @@ pub struct Event {
     pub changes: Vec<Change>,
     #[serde(default)]
     pub actor: Actor,
+    /// The comment the write added (the first message, for a created ticket).
+    #[serde(default)]
+    pub comment: Option<EventComment>,
     /// RFC 3339 UTC. Plugins have no clock; this is their "now".
     #[serde(default = "default_occurred_at")]
     pub occurred_at: String,
@@ -49,6 +52,11 @@ pub struct EventTicket {
     #[serde(rename = "type")]
     pub ticket_type: Option<TicketType>,
     pub channel: Channel,
+    /// Who it came from as the channel knows them (sender address, caller's number); none for
+    /// the API.
+    pub source: Option<String>,
+    /// Where it was sent (support address, number called).
+    pub destination: Option<String>,
     pub requester_id: u64,
     pub organization_id: Option<u64>,
     /// The assigned agent's email.
@@ -70,6 +78,8 @@ impl Default for EventTicket {
             priority: None,
             ticket_type: None,
             channel: Channel::Api,
+            source: None,
+            destination: None,
             requester_id: 0,
             organization_id: None,
             assignee: None,
@@ -119,6 +129,27 @@ pub struct EventOrganization {
     pub domains: Vec<String>,
     pub tags: Vec<String>,
     pub fields: CustomValues,
+}
+
+/// A comment a write added.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventComment {
+    pub body: String,
+    #[serde(default = "public")]
+    pub public: bool,
+}
+
+fn public() -> bool {
+    true
+}
+
+impl From<&super::CommentDraft> for EventComment {
+    fn from(draft: &super::CommentDraft) -> Self {
+        EventComment {
+            body: draft.body.clone(),
+            public: draft.public,
+        }
+    }
 }
 
 /// One thing an update changed. Standard enum fields carry `option` values, tags `options`.

@@ -81,8 +81,15 @@ impl PluginPatch {
     pub fn problems(&self, info: &PluginInfo) -> Problems {
         let mut problems = Problems::default();
         if let Some(config) = &self.config {
-            for key in config.keys() {
-                if !info.config.iter().any(|declared| &declared.key == key) {
+            for (key, value) in config {
+                if let Some(declared) = info.config_key(key) {
+                    if let Err(expected) = declared.kind.check(value) {
+                        problems.add(
+                            &format!("config.{key}"),
+                            format!("{value:?} is not valid here; expected {expected}"),
+                        );
+                    }
+                } else {
                     let declared: Vec<&str> = info.config.iter().map(|c| c.key.as_str()).collect();
                     problems.add(
                         &format!("config.{key}"),

@@ -19,14 +19,16 @@ pub mod token;
 pub mod user;
 
 pub use action::{Action, WebhookCall};
-pub use event::{Actor, Change, Event, EventKind, EventOrganization, EventTicket, EventUser};
+pub use event::{
+    Actor, Change, Event, EventComment, EventKind, EventOrganization, EventTicket, EventUser,
+};
 pub use field_definition::{Field, FieldDefinition, FieldScope, read_values};
 pub use fields::{CustomValues, FieldOption, FieldSpec, FieldType, FieldValue};
 pub use installation::{NewPlugin, PluginPatch, PluginRecord, TriggerRef, TriggerSetting};
 pub use organization::{
     Group, GroupDraft, GroupMembership, Organization, OrganizationChanges, OrganizationDraft,
 };
-pub use plugin::{ConfigKey, PluginInfo, TriggerInfo};
+pub use plugin::{ConfigKey, ConfigKind, Inputs, PluginInfo, TriggerInfo};
 pub use problems::Problems;
 pub use ticket::{
     Channel, Comment, CommentDraft, Priority, Status, Ticket, TicketChanges, TicketDraft,

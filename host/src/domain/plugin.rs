@@ -26,13 +26,108 @@ pub struct TriggerInfo {
     pub title: String,
     pub description: String,
     pub events: Vec<EventKind>,
+    /// What the trigger reads; the event it receives holds nothing else.
+    pub inputs: Inputs,
+}
+
+/// The data a trigger declares it reads (contract v0.2). The host lowers only these values into
+/// the event, so a plugin never sees a customer's data it did not ask for, and admins see the
+/// declaration before they enable it. Field lists hold field keys, or `*` for all of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inputs {
+    pub user_fields: Vec<String>,
+    pub organization_fields: Vec<String>,
+    pub ticket_fields: Vec<String>,
+    /// The ticket's description and the write's comment.
+    pub text: bool,
+}
+
+/// The field-list entry that selects every field.
+pub const ALL_FIELDS: &str = "*";
+
+impl Inputs {
+    /// Everything: what a v0.1 plugin, which declares nothing, has always seen.
+    pub fn everything() -> Inputs {
+        let all = || vec![ALL_FIELDS.to_string()];
+        Inputs {
+            user_fields: all(),
+            organization_fields: all(),
+            ticket_fields: all(),
+            text: true,
+        }
+    }
+
+    pub fn reads_user_field(&self, key: &str) -> bool {
+        selects(&self.user_fields, key)
+    }
+
+    pub fn reads_organization_field(&self, key: &str) -> bool {
+        selects(&self.organization_fields, key)
+    }
+
+    pub fn reads_ticket_field(&self, key: &str) -> bool {
+        selects(&self.ticket_fields, key)
+    }
+}
+
+fn selects(keys: &[String], key: &str) -> bool {
+    keys.iter().any(|k| k == ALL_FIELDS || k == key)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConfigKey {
     pub key: String,
     pub description: String,
+    /// What a value must be; checked when an admin sets one and for the default at upload.
+    pub kind: ConfigKind,
     pub default: Option<String>,
+}
+
+/// What a configuration value must be (contract v0.2; v0.1 keys are all `text`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "allowed", rename_all = "snake_case")]
+pub enum ConfigKind {
+    Text,
+    Integer,
+    Decimal,
+    Boolean,
+    OneOf(Vec<String>),
+    Url,
+    AgentEmail,
+    GroupName,
+}
+
+impl ConfigKind {
+    /// Whether `value` is of this kind; the error says what the kind accepts. Whether an agent
+    /// email belongs to an agent is the store's to check.
+    pub fn check(&self, value: &str) -> Result<(), String> {
+        let ok = match self {
+            ConfigKind::Text => true,
+            ConfigKind::Integer => value.trim().parse::<i64>().is_ok(),
+            ConfigKind::Decimal => value.trim().parse::<f64>().is_ok_and(f64::is_finite),
+            ConfigKind::Boolean => matches!(value.trim(), "true" | "false"),
+            ConfigKind::OneOf(allowed) => allowed.iter().any(|a| a == value),
+            ConfigKind::Url => url::Url::parse(value)
+                .is_ok_and(|url| matches!(url.scheme(), "http" | "https") && url.has_host()),
+            ConfigKind::AgentEmail => super::identity::Email::parse(value).is_ok(),
+            ConfigKind::GroupName => !value.trim().is_empty() && value.len() <= 255,
+        };
+        if ok { Ok(()) } else { Err(self.expectation()) }
+    }
+
+    /// What a value of this kind looks like, for error messages.
+    pub fn expectation(&self) -> String {
+        match self {
+            ConfigKind::Text => "any text".into(),
+            ConfigKind::Integer => "a whole number, such as 42".into(),
+            ConfigKind::Decimal => "a decimal number, such as 1000.50".into(),
+            ConfigKind::Boolean => "true or false".into(),
+            ConfigKind::OneOf(allowed) => format!("one of: {}", allowed.join(", ")),
+            ConfigKind::Url => "an absolute http:// or https:// URL".into(),
+            ConfigKind::AgentEmail => "the email address of an agent".into(),
+            ConfigKind::GroupName => "a group name (1-255 characters)".into(),
+        }
+    }
 }
 
 impl PluginInfo {
@@ -61,6 +156,21 @@ impl PluginInfo {
             }
             if trigger.events.is_empty() {
                 problems.push(format!("trigger {:?} subscribes to no event", trigger.key));
+            }
+            let inputs = &trigger.inputs;
+            for (owner, keys) in [
+                ("user", &inputs.user_fields),
+                ("organization", &inputs.organization_fields),
+                ("ticket", &inputs.ticket_fields),
+            ] {
+                for key in keys.iter().filter(|key| *key != ALL_FIELDS) {
+                    if !is_valid_field_key(key) {
+                        problems.push(format!(
+                            "trigger {:?} reads {owner} field {key:?}: a field key is letters, digits and underscores, or * for all",
+                            trigger.key
+                        ));
+                    }
+                }
             }
         }
         for (owner, fields) in [
@@ -101,8 +211,27 @@ impl PluginInfo {
             if !config_keys.insert(key.key.as_str()) {
                 problems.push(format!("configuration key {:?} is declared twice", key.key));
             }
+            if let ConfigKind::OneOf(allowed) = &key.kind
+                && allowed.is_empty()
+            {
+                problems.push(format!("configuration key {:?} allows no value", key.key));
+            }
+            // An agent's email cannot be checked without the desk; its form can.
+            if let Some(default) = &key.default
+                && let Err(expected) = key.kind.check(default)
+            {
+                problems.push(format!(
+                    "the default {default:?} of configuration key {:?} is not {expected}",
+                    key.key
+                ));
+            }
         }
         problems
+    }
+
+    /// The configuration key `key`, if the plugin declares it.
+    pub fn config_key(&self, key: &str) -> Option<&ConfigKey> {
+        self.config.iter().find(|declared| declared.key == key)
     }
 
     /// The trigger `key`, if the plugin offers it.

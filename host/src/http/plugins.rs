@@ -42,6 +42,9 @@ pub struct PluginView {
     /// the stored component no longer loads (see the server log).
     #[schema(value_type = Option<Object>)]
     describe: Option<PluginInfo>,
+    /// The `wasmdesk:rules` contract version the component was built against (`0.1.0`,
+    /// `0.2.0`); null when it no longer loads.
+    contract: Option<&'static str>,
     /// Failed runs in the audit, all time.
     failures: i64,
     /// Ticket writes in a row on which it failed (it is disabled at the configured limit).
@@ -107,6 +110,7 @@ fn view_with(state: &AppState, record: PluginRecord, failures: i64) -> PluginVie
     PluginView {
         failures,
         consecutive_failing_writes: running.as_ref().map_or(0, |p| p.failing_writes()),
+        contract: running.as_ref().map(|p| p.compiled.contract().number()),
         describe: running.map(|p| p.compiled.info().clone()),
         record,
     }

@@ -18,7 +18,7 @@ pub enum LoadError {
     #[error("malformed component: {0}")]
     Malformed(String),
     #[error(
-        "the component does not export `{expected}` (it exports: {found}); build it against wit/rules.wit with the wasmdesk SDK"
+        "the component does not export `{expected}` (it exports: {found}); build it against wit/since_v0.2.0/rules.wit with the wasmdesk SDK"
     )]
     MissingExport { expected: String, found: String },
     #[error("the component was built against {found}; this host supports {supported}")]
@@ -58,9 +58,15 @@ pub enum PluginError {
     /// The plugin used a capability it was not granted (and then failed).
     #[error("capability denied: {reason}")]
     CapabilityDenied { reason: String },
-    /// The plugin's own `Err(...)`.
+    /// The plugin's own `Err(...)` (v0.2: `rule-error::other`).
     #[error("the plugin reported an error: {message}")]
     Rejected { message: String },
+    /// The plugin found the event unusable (v0.2: `rule-error::invalid-input`).
+    #[error("the plugin could not use the event: {message}")]
+    InvalidInput { message: String },
+    /// A service the plugin depends on failed it (v0.2: `rule-error::unavailable`).
+    #[error("a service the plugin depends on is unavailable: {message}")]
+    DependencyUnavailable { message: String },
     #[error("the plugin does not offer trigger {trigger:?}")]
     UnknownTrigger { trigger: String },
     /// The host could not start an instance (for example every pool slot is busy).
@@ -82,6 +88,8 @@ impl PluginError {
             PluginError::InvalidResult { .. } => "invalid_result",
             PluginError::CapabilityDenied { .. } => "capability_denied",
             PluginError::Rejected { .. } => "rejected",
+            PluginError::InvalidInput { .. } => "invalid_input",
+            PluginError::DependencyUnavailable { .. } => "dependency_unavailable",
             PluginError::UnknownTrigger { .. } => "unknown_trigger",
             PluginError::Unavailable { .. } => "unavailable",
         }

@@ -1,5 +1,5 @@
-//! The plugin runtime: loads components of the `wasmdesk:rules` world and runs their triggers
-//! in sandboxed, fresh instances under strict limits.
+//! The plugin runtime: loads components of the `wasmdesk:rules` world (every contract version
+//! it supports) and runs their triggers in sandboxed, fresh instances under strict limits.
 //!
 //! WIT-generated types stay in [`bindings`]; everything here speaks `domain` types.
 
@@ -17,6 +17,7 @@ mod validate;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+pub use bindings::ContractVersion;
 pub use bundled::bundled;
 pub use error::{LoadError, PluginError};
 pub use http::{InvalidOrigin, Origin};

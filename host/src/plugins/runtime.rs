@@ -6,10 +6,10 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use wasmtime::component::{Instance, Linker};
+use wasmtime::component::Linker;
 use wasmtime::{Engine, Store, Trap};
 
-use super::bindings::v0_1;
+use super::bindings::{self, Contract, ContractVersion};
 use super::cache::{self, ArtifactCache};
 use super::engine::{EpochTicker, new_engine};
 use super::http::HttpClient;
@@ -25,19 +25,24 @@ pub struct RuntimeConfig {
     pub cache_dir: Option<PathBuf>,
 }
 
-/// A validated, compiled and pre-instantiated plugin. Cheap to clone.
+/// A validated, compiled and pre-instantiated plugin, whatever contract version it was built
+/// against. Cheap to clone.
 #[derive(Clone)]
 pub struct CompiledPlugin {
     info: Arc<PluginInfo>,
     content_hash: String,
-    pre: v0_1::PluginPre<Sandbox>,
-    exports: v0_1::TriggerExports,
+    contract: Contract,
 }
 
 impl CompiledPlugin {
-    /// What the plugin's `describe()` returned.
+    /// What the plugin's `describe()` returned, in the newest contract's terms.
     pub fn info(&self) -> &PluginInfo {
         &self.info
+    }
+
+    /// The contract version the component was built against.
+    pub fn contract(&self) -> ContractVersion {
+        self.contract.version()
     }
 
     /// SHA-256 of the component bytes, hex: identifies exactly which code ran, for the audit log.
@@ -108,7 +113,7 @@ impl Runtime {
         let engine = new_engine(&config.limits).map_err(|e| fail("engine", &e))?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| fail("linking WASI", &e))?;
-        v0_1::add_to_linker(&mut linker).map_err(|e| fail("linking host imports", &e))?;
+        bindings::add_to_linker(&mut linker).map_err(|e| fail("linking host imports", &e))?;
         let cache = match config.cache_dir {
             Some(dir) => Some(
                 ArtifactCache::new(dir.clone(), &engine)
@@ -133,27 +138,28 @@ impl Runtime {
 
     /// Validates, compiles (or takes from the cache), pre-instantiates and describes a component.
     pub fn load(&self, bytes: &[u8]) -> Result<CompiledPlugin, LoadError> {
-        validate::check_component(bytes, self.limits.component_bytes)?;
+        let version = validate::check_component(bytes, self.limits.component_bytes)?;
         let content_hash = hex(&Sha256::digest(bytes));
         let component = cache::compile(&self.engine, self.cache.as_ref(), &content_hash, bytes)?;
         let instance_pre = self
             .linker
             .instantiate_pre(&component)
             .map_err(|e| LoadError::Incompatible(format!("{e:#}")))?;
-        let pre = v0_1::PluginPre::new(instance_pre)
-            .map_err(|e| LoadError::Incompatible(format!("{e:#}")))?;
-        let exports = v0_1::TriggerExports::find(&component)
-            .ok_or_else(|| LoadError::Incompatible("`matches` or `actions` is missing".into()))?;
+        let contract = Contract::new(version, instance_pre, &component)?;
 
         // Through the generated bindings, which type-check every export: this is the check that
-        // lets evaluations skip it (see `TriggerExports`).
+        // lets evaluations skip it (see `v0_1::Exports`).
         let mut session = self.session(Arc::default());
-        let plugin = pre
-            .instantiate(&mut session.store)
-            .map_err(|error| LoadError::Describe(session.explain_instantiation(error)))?;
-        let described = session.call(|store| plugin.wasmdesk_rules_triggers().call_describe(store));
-        let info = described
-            .and_then(|info| v0_1::info_from_wit(info, self.limits.output_bytes))
+        let info = contract
+            .describe(&mut session)
+            .and_then(|info| {
+                let size = serde_json::to_vec(&info).map_or(usize::MAX, |json| json.len());
+                let limit = self.limits.output_bytes;
+                if size > limit {
+                    return Err(PluginError::OutputTooLarge { size, limit });
+                }
+                Ok(info)
+            })
             .map_err(|error| LoadError::Describe(session.explain(error)))?;
         let problems = info.problems();
         if !problems.is_empty() {
@@ -162,13 +168,12 @@ impl Runtime {
         Ok(CompiledPlugin {
             info: Arc::new(info),
             content_hash,
-            pre,
-            exports,
+            contract,
         })
     }
 
-    /// Runs `trigger` of `plugin` on `event` in a fresh instance: `matches`, then `actions` if it
-    /// matched. Never fails: a failure is an [`Outcome::Failed`].
+    /// Runs `trigger` of `plugin` on `event` in a fresh instance, showing it only the inputs the
+    /// trigger declared. Never fails: a failure is an [`Outcome::Failed`].
     pub fn evaluate(
         &self,
         plugin: &CompiledPlugin,
@@ -177,22 +182,25 @@ impl Runtime {
         event: &Event,
     ) -> Evaluation {
         let started = Instant::now();
-        if plugin.info.trigger(trigger).is_none() {
+        let Some(declared) = plugin.info.trigger(trigger) else {
             let error = PluginError::UnknownTrigger {
                 trigger: trigger.to_string(),
             };
             return Evaluation::failed_to_start(error, started);
-        }
-        let event = v0_1::event_to_wit(event);
+        };
         let mut session = self.session(installation.clone());
-        let instance = match plugin.pre.instance_pre().instantiate(&mut session.store) {
+        let instance = match plugin.contract.instance_pre().instantiate(&mut session.store) {
             Ok(instance) => instance,
             Err(error) => {
                 let error = session.explain_instantiation(error);
                 return Evaluation::failed_to_start(error, started);
             }
         };
-        let outcome = match session.decide(&plugin.exports, &instance, trigger, &event) {
+        let decided =
+            plugin
+                .contract
+                .evaluate(&mut session, &instance, trigger, &declared.inputs, event);
+        let outcome = match decided {
             Ok(outcome) => outcome,
             Err(error) => Outcome::Failed(session.explain(error)),
         };
@@ -211,7 +219,7 @@ impl Runtime {
     /// first call. For health checks and benchmarks.
     pub fn check_instantiation(&self, plugin: &CompiledPlugin) -> Result<(), PluginError> {
         let mut session = self.session(Arc::default());
-        match plugin.pre.instance_pre().instantiate(&mut session.store) {
+        match plugin.contract.instance_pre().instantiate(&mut session.store) {
             Ok(_) => Ok(()),
             Err(error) => Err(session.explain_instantiation(error)),
         }
@@ -233,9 +241,9 @@ impl Runtime {
     }
 }
 
-/// One instance and its store, for the calls of one evaluation.
-struct Session {
-    store: Store<Sandbox>,
+/// One store, for the calls of one evaluation (or of `describe` at load).
+pub(crate) struct Session {
+    pub(crate) store: Store<Sandbox>,
     fuel_used: u64,
     limits: Arc<Limits>,
 }
@@ -255,8 +263,13 @@ impl Session {
         self.fuel_used += self.limits.fuel.saturating_sub(left);
     }
 
+    /// The most a call may return, in estimated bytes.
+    pub(crate) fn output_limit(&self) -> usize {
+        self.limits.output_bytes
+    }
+
     /// Makes one call under fresh limits.
-    fn call<R>(
+    pub(crate) fn call<R>(
         &mut self,
         call: impl FnOnce(&mut Store<Sandbox>) -> wasmtime::Result<R>,
     ) -> Result<R, PluginError> {
@@ -266,30 +279,8 @@ impl Session {
         result.map_err(|error| self.explain_wasmtime(error))
     }
 
-    fn decide(
-        &mut self,
-        exports: &v0_1::TriggerExports,
-        instance: &Instance,
-        trigger: &str,
-        event: &v0_1::WitEvent,
-    ) -> Result<Outcome, PluginError> {
-        let matched = self
-            .call(|store| exports.call_matches(store, instance, trigger, event))?
-            .map_err(|message| PluginError::Rejected { message })?;
-        if !matched {
-            return Ok(Outcome::NotMatched);
-        }
-        let actions = self
-            .call(|store| exports.call_actions(store, instance, trigger, event))?
-            .map_err(|message| PluginError::Rejected { message })?;
-        Ok(Outcome::Matched(v0_1::actions_from_wit(
-            actions,
-            self.limits.output_bytes,
-        )?))
-    }
-
     /// A failed instantiation (instantiation runs the component's start code under the limits).
-    fn explain_instantiation(&mut self, error: wasmtime::Error) -> PluginError {
+    pub(crate) fn explain_instantiation(&mut self, error: wasmtime::Error) -> PluginError {
         self.settle();
         match self.explain_wasmtime(error) {
             PluginError::Trap { message } if !message.starts_with("wasm trap") => {
@@ -301,7 +292,7 @@ impl Session {
 
     /// A failed call, in the terms most useful to the admin: a refused capability explains a
     /// failure better than the error it led to.
-    fn explain(&self, error: PluginError) -> PluginError {
+    pub(crate) fn explain(&self, error: PluginError) -> PluginError {
         let denials = &self.store.data().denials;
         match error {
             PluginError::Rejected { .. } | PluginError::Trap { .. } if !denials.is_empty() => {
@@ -314,7 +305,7 @@ impl Session {
     }
 
     /// Classifies a wasmtime error: limits first, then traps with the guest's panic message.
-    fn explain_wasmtime(&self, error: wasmtime::Error) -> PluginError {
+    pub(crate) fn explain_wasmtime(&self, error: wasmtime::Error) -> PluginError {
         let limits = &self.limits;
         let memory_refused = self.store.data().limiter.memory_refused;
         match error.downcast_ref::<Trap>() {

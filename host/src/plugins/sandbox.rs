@@ -17,7 +17,7 @@ use wasmtime_wasi::{
     WasiView,
 };
 
-use super::http::HttpClient;
+use super::http::{Failure, HttpClient, Response};
 use super::{Installation, Limits};
 
 pub use crate::domain::rule_run::{LogLevel, LogLine};
@@ -113,6 +113,40 @@ impl Sandbox {
             wasi: None,
             table: ResourceTable::new(),
         }
+    }
+}
+
+impl Sandbox {
+    /// `http-get`, for every contract version: only granted origins, within what is left of the
+    /// call's deadline. A refused origin is logged and remembered for the error report.
+    pub(crate) fn http_get(
+        &mut self,
+        url: &str,
+        headers: &[(String, String)],
+    ) -> Result<Response, Failure> {
+        let result = self.http.get(
+            url,
+            headers,
+            self.installation.origins(),
+            self.call_deadline,
+            &self.limits,
+        );
+        if let Err(Failure::Denied(reason)) = &result {
+            let line = format!("http-get {url}: {reason}");
+            self.log.push(LogLevel::Warn, &line);
+            self.denials.push(line);
+        }
+        result
+    }
+
+    /// `log`, for every contract version.
+    pub(crate) fn log_line(&mut self, level: LogLevel, message: &str) {
+        self.log.push(level, message);
+    }
+
+    /// `config`, for every contract version.
+    pub(crate) fn config_value(&self, key: &str) -> Option<String> {
+        self.installation.config_value(key).map(str::to_string)
     }
 }
 

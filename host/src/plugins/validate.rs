@@ -4,7 +4,7 @@
 use wasmparser::{Parser, Payload};
 
 use super::LoadError;
-use super::bindings::{EXPORT_INTERFACE, HOST_IMPORTS, PACKAGE};
+use super::bindings::{ContractVersion, PACKAGE};
 
 /// The top-level imports and exports of a component.
 #[derive(Debug, Default)]
@@ -13,8 +13,9 @@ struct Surface {
     exports: Vec<String>,
 }
 
-/// Accepts a component of the `wasmdesk:rules/plugin` world; refuses anything else with a reason.
-pub(crate) fn check_component(bytes: &[u8], limit: usize) -> Result<(), LoadError> {
+/// Accepts a component of the `wasmdesk:rules/plugin` world of a contract version this host
+/// runs, and says which; refuses anything else with a reason.
+pub(crate) fn check_component(bytes: &[u8], limit: usize) -> Result<ContractVersion, LoadError> {
     if bytes.len() > limit {
         return Err(LoadError::TooLarge {
             size: bytes.len(),
@@ -29,16 +30,22 @@ pub(crate) fn check_component(bytes: &[u8], limit: usize) -> Result<(), LoadErro
     }
     let surface = surface(bytes).map_err(|e| LoadError::Malformed(e.to_string()))?;
 
-    if !surface.exports.iter().any(|name| name == EXPORT_INTERFACE) {
-        let (interface, _) = EXPORT_INTERFACE.split_once('@').expect("versioned export");
-        if let Some(other) = surface
-            .exports
+    let supported = || {
+        ContractVersion::ALL
             .iter()
-            .find(|name| name.starts_with(&format!("{interface}@")))
-        {
+            .map(|version| version.export_interface())
+            .collect::<Vec<_>>()
+            .join(" or ")
+    };
+    let Some(version) = ContractVersion::ALL
+        .into_iter()
+        .find(|version| surface.exports.iter().any(|name| name == version.export_interface()))
+    else {
+        let interface = format!("{PACKAGE}/triggers@");
+        if let Some(other) = surface.exports.iter().find(|name| name.starts_with(&interface)) {
             return Err(LoadError::WrongVersion {
                 found: other.clone(),
-                supported: EXPORT_INTERFACE.into(),
+                supported: supported(),
             });
         }
         let found = if surface.exports.is_empty() {
@@ -47,17 +54,17 @@ pub(crate) fn check_component(bytes: &[u8], limit: usize) -> Result<(), LoadErro
             surface.exports.join(", ")
         };
         return Err(LoadError::MissingExport {
-            expected: EXPORT_INTERFACE.into(),
+            expected: supported(),
             found,
         });
-    }
+    };
     for import in &surface.imports {
         let ours = import.starts_with(&format!("{PACKAGE}/"));
-        if ours && !HOST_IMPORTS.contains(&import.as_str()) {
-            let (_, version) = import.split_once('@').unwrap_or((import, "unversioned"));
+        if ours && !version.host_imports().contains(&import.as_str()) {
+            let (_, found) = import.split_once('@').unwrap_or((import, "unversioned"));
             return Err(LoadError::WrongVersion {
-                found: format!("{import} (version {version})"),
-                supported: HOST_IMPORTS.join(", "),
+                found: format!("{import} (version {found})"),
+                supported: version.host_imports().join(", "),
             });
         }
         // Rust's std and other toolchains import WASI; it is linked to empty stand-ins.
@@ -65,7 +72,7 @@ pub(crate) fn check_component(bytes: &[u8], limit: usize) -> Result<(), LoadErro
             return Err(LoadError::UnsupportedImport(import.clone()));
         }
     }
-    Ok(())
+    Ok(version)
 }
 
 /// Reads the names of the outermost component's imports and exports, skipping nested modules and

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use super::{InstalledPlugin, Loaded, Rules, Trigger, ingredients};
-use crate::domain::{NewPlugin, PluginPatch, PluginRecord, Problems, TriggerRef};
+use crate::domain::{
+    ConfigKind, NewPlugin, PluginPatch, PluginRecord, Problems, TriggerRef, UserRole,
+};
 use crate::plugins::{CompiledPlugin, Installation, LoadError, Origin, Runtime, bundled};
 use crate::store::{Store, StoreError};
 
@@ -224,6 +226,21 @@ impl Rules {
         for (index, host) in patch.granted_hosts.iter().flatten().enumerate() {
             if let Err(error) = host.parse::<Origin>() {
                 problems.add(&format!("granted_hosts[{index}]"), error.to_string());
+            }
+        }
+        // An agent email must name an agent of this desk, which only the store knows.
+        if let (Some(plugin), Some(config)) = (&running, &patch.config) {
+            for (key, value) in config {
+                let kind = plugin.compiled.info().config_key(key).map(|k| &k.kind);
+                if kind == Some(&ConfigKind::AgentEmail) && ConfigKind::AgentEmail.check(value).is_ok() {
+                    let agent = store.user_by_email(value).await?;
+                    if !agent.is_some_and(|user| user.role != UserRole::EndUser) {
+                        problems.add(
+                            &format!("config.{key}"),
+                            format!("{value:?} is not the email of an agent of this desk; add the agent first or name another"),
+                        );
+                    }
+                }
             }
         }
         if !problems.is_empty() {

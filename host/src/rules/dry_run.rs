@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{InstalledPlugin, Mode, Rules, Trigger, Write};
 use crate::domain::rule_run::NewRuleRun;
-use crate::domain::{Action, Actor, Change, Event, EventKind};
+use crate::domain::{Action, Actor, Change, Event, EventComment, EventKind};
 use crate::plugins::{LogLine, Outcome};
 use crate::store::{Store, StoreError};
 
@@ -74,9 +74,16 @@ impl Rules {
         // A consistent view of the records, rolled back at the end: nothing is written.
         let mut tx = store.begin_read().await?;
         let ticket = tx.ticket(ticket_id).await?;
-        let (before, occurred_at) = match kind {
-            EventKind::Created => (None, ticket.created_at),
-            EventKind::Updated => (Some(ticket.clone()), ticket.updated_at),
+        // A replayed arrival carries its first message; a replayed update adds no comment.
+        let (before, comment, occurred_at) = match kind {
+            EventKind::Created => {
+                let first = EventComment {
+                    body: ticket.description.clone(),
+                    public: true,
+                };
+                (None, Some(first), ticket.created_at)
+            }
+            EventKind::Updated => (Some(ticket.clone()), None, ticket.updated_at),
         };
         let triggers = triggers_of(plugin, kind);
         let write = Write {
@@ -85,6 +92,7 @@ impl Rules {
             before: before.as_ref(),
             requester: None,
             actor: Actor::System,
+            comment,
             occurred_at,
         };
         let decision = self.cycle(&mut tx, write, &triggers, Mode::DryRun).await?;

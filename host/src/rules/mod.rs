@@ -24,7 +24,7 @@ pub use dry_run::{DryRun, EventDryRun, ReplayedTicket};
 
 use crate::domain::rule_run::{NewRuleRun, RunOutcome};
 use crate::domain::{
-    Actor, CommentDraft, EventKind, EventOrganization, EventUser, Organization, Ticket,
+    Actor, CommentDraft, EventComment, EventKind, EventOrganization, EventUser, Organization, Ticket,
     TicketDraft, Timestamp, User,
 };
 use crate::plugins::{CompiledPlugin, Installation, Outcome, Runtime};
@@ -153,6 +153,8 @@ struct Write<'a> {
     /// The requester, when the caller already holds it (a query saved).
     requester: Option<User>,
     actor: Actor,
+    /// The comment the write adds (a new ticket's first message).
+    comment: Option<EventComment>,
     /// When the write happened: what plugins see as `occurred-at`. A dry run of a stored
     /// ticket passes the stored time, so it decides as the original write did.
     occurred_at: Timestamp,
@@ -223,6 +225,7 @@ impl Rules {
             before: None,
             requester: Some(new.requester),
             actor,
+            comment: Some(EventComment::from(&new.comment)),
             occurred_at: inserted.created_at,
         };
         let decision = self.decide_write(&mut tx, write).await?;
@@ -252,6 +255,7 @@ impl Rules {
             before: Some(&current),
             requester: None,
             actor,
+            comment: comment.as_ref().map(EventComment::from),
         };
         let decision = self.decide_write(&mut tx, write).await?;
         let saved = self.save(&mut tx, decision, comment, &current).await?;
@@ -306,6 +310,7 @@ impl Rules {
             before,
             requester,
             actor,
+            comment,
             occurred_at,
         } = write;
         if triggers.is_empty() {
@@ -389,6 +394,7 @@ impl Rules {
                     organization_event.clone(),
                     changes,
                     actor.clone(),
+                    comment.clone(),
                     occurred_at,
                 );
                 // A real write runs a plugin only when a failure could not take its streak past

@@ -1,7 +1,7 @@
 //! The event a trigger sees, built from the stored records.
 
 use crate::domain::{
-    Change, Event, EventKind, EventOrganization, EventTicket, EventUser, FieldValue, Organization,
+    Change, Event, EventComment, EventKind, EventOrganization, EventTicket, EventUser, FieldValue, Organization,
     Ticket, Timestamp, User,
 };
 
@@ -49,6 +49,9 @@ pub fn event_ticket(ticket: &Ticket, names: &Names) -> EventTicket {
         priority: ticket.priority,
         ticket_type: ticket.ticket_type,
         channel: ticket.channel,
+        // The channels that know a source and destination (email, voice) record them on intake.
+        source: None,
+        destination: None,
         requester_id: ticket.requester_id.max(0) as u64,
         organization_id: ticket.organization_id.map(|id| id.max(0) as u64),
         assignee: names.assignee.clone(),
@@ -150,6 +153,7 @@ pub fn changes(before: &Version, after: &Version) -> Vec<Change> {
 }
 
 /// The event of `kind` that happened at `occurred_at` (the write's own time).
+#[allow(clippy::too_many_arguments)]
 pub fn event(
     kind: EventKind,
     ticket: EventTicket,
@@ -157,6 +161,7 @@ pub fn event(
     organization: Option<EventOrganization>,
     changes: Vec<Change>,
     actor: crate::domain::Actor,
+    comment: Option<EventComment>,
     occurred_at: Timestamp,
 ) -> Event {
     Event {
@@ -166,6 +171,7 @@ pub fn event(
         organization,
         changes,
         actor,
+        comment,
         occurred_at: occurred_at.rfc3339(),
     }
 }

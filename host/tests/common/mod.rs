@@ -97,3 +97,31 @@ pub async fn bundled_rules(store: &wasmdesk_host::store::Store) -> wasmdesk_host
 pub fn no_rules() -> wasmdesk_host::rules::Rules {
     wasmdesk_host::rules::Rules::new(runtime())
 }
+
+/// The retail-vip component as built against contract v0.1.0 (kept byte for byte in
+/// `tests/contracts/`). Its configuration keys are untyped text, so tests use it to install a
+/// plugin that is misconfigured in a way the host cannot refuse.
+pub fn retail_vip_v0_1() -> Vec<u8> {
+    include_bytes!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/contracts/v0.1.0/retail-vip.wasm"
+    ))
+    .to_vec()
+}
+
+/// Replaces the desk's retail-vip with its v0.1 build, configured with an unreadable spend
+/// threshold, so that every evaluation of it fails. Returns the plugin's id.
+pub async fn install_misconfigured_retail_vip(desk: &desk::Desk) -> i64 {
+    let (status, body) = desk
+        .upload(&desk.admin, "application/wasm", retail_vip_v0_1())
+        .await;
+    assert!(status.is_success(), "{status} {body}");
+    let id = body["plugin"]["id"].as_i64().unwrap();
+    desk.ok(
+        reqwest::Method::PUT,
+        &format!("/api/v2/plugins/{id}/config"),
+        Some(serde_json::json!({"config": {"spend_threshold": "lots"}})),
+    )
+    .await;
+    id
+}

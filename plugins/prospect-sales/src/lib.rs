@@ -15,10 +15,10 @@ impl Plugin for ProspectSales {
             .description(
                 "Sends tickets from prospect organizations to the sales group with priority high.",
             )
-            .trigger(TriggerInfo::on_created(
-                PROSPECT_TO_SALES,
-                "Prospect tickets to Sales",
-            ))
+            .trigger(
+                TriggerInfo::on_created(PROSPECT_TO_SALES, "Prospect tickets to Sales")
+                    .reads_organization_fields(&["account_type"]),
+            )
             .organization_field(FieldSpec::dropdown(
                 "account_type",
                 "Account type",
@@ -41,11 +41,12 @@ impl Plugin for ProspectSales {
             ))
             .group("Sales")
             .config(
-                ConfigKey::new("group", "Group prospect tickets are assigned to").default("Sales"),
+                ConfigKey::group_name("group", "Group prospect tickets are assigned to")
+                    .default("Sales"),
             )
     }
 
-    fn matches(_trigger: &str, event: &Event, _host: &Host) -> Result<bool, String> {
+    fn matches(_trigger: &str, event: &Event, _host: &Host) -> Result<bool, RuleError> {
         let account_type = event
             .organization
             .as_ref()
@@ -53,7 +54,7 @@ impl Plugin for ProspectSales {
         Ok(account_type == Some("prospect"))
     }
 
-    fn actions(_trigger: &str, _event: &Event, host: &Host) -> Result<Vec<Action>, String> {
+    fn actions(_trigger: &str, _event: &Event, host: &Host) -> Result<Vec<Action>, RuleError> {
         let group: String = host.config_parsed("group")?;
         Ok(vec![
             Action::SetPriority(Priority::High),

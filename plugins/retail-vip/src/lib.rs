@@ -15,7 +15,8 @@ impl Plugin for RetailVip {
             .description("Escalates tickets from platinum, big-spending or highly influential customers.")
             .trigger(
                 TriggerInfo::on_created(ESCALATION, "VIP escalation")
-                    .description("Service level platinum, annual spend above the threshold, or social influence high."),
+                    .description("Service level platinum, annual spend above the threshold, or social influence high.")
+                    .reads_user_fields(&["service_level", "annual_spend", "social_influence"]),
             )
             .user_field(FieldSpec::date("last_purchase_date", "Last purchase"))
             .user_field(FieldSpec::date("subscription_renewal_date", "Subscription renewal"))
@@ -23,12 +24,12 @@ impl Plugin for RetailVip {
             .user_field(FieldSpec::dropdown("service_level", "Service level", &["platinum", "gold", "silver", "bronze"]))
             .user_field(FieldSpec::dropdown("social_influence", "Social influence", &["high", "medium", "low"]))
             .group("VIP")
-            .config(ConfigKey::new("spend_threshold", "Annual spend above which a customer is a VIP").default("1000"))
-            .config(ConfigKey::new("priority", "Priority given to VIP tickets").default("high"))
-            .config(ConfigKey::new("group", "Group VIP tickets are assigned to").default("VIP"))
+            .config(ConfigKey::decimal("spend_threshold", "Annual spend above which a customer is a VIP").default("1000"))
+            .config(ConfigKey::one_of("priority", "Priority given to VIP tickets", Priority::NAMES).default("high"))
+            .config(ConfigKey::group_name("group", "Group VIP tickets are assigned to").default("VIP"))
     }
 
-    fn matches(_trigger: &str, event: &Event, host: &Host) -> Result<bool, String> {
+    fn matches(_trigger: &str, event: &Event, host: &Host) -> Result<bool, RuleError> {
         let customer = &event.requester;
         let threshold: f64 = host.config_parsed("spend_threshold")?;
         Ok(customer.option("service_level") == Some("platinum")
@@ -38,7 +39,7 @@ impl Plugin for RetailVip {
             || customer.option("social_influence") == Some("high"))
     }
 
-    fn actions(_trigger: &str, _event: &Event, host: &Host) -> Result<Vec<Action>, String> {
+    fn actions(_trigger: &str, _event: &Event, host: &Host) -> Result<Vec<Action>, RuleError> {
         let priority: Priority = host.config_parsed("priority")?;
         let group: String = host.config_parsed("group")?;
         Ok(vec![
@@ -137,6 +138,23 @@ mod tests {
         let host = TestHost::for_plugin::<RetailVip>().config("spend_threshold", "a lot");
         let event = EventBuilder::created().build();
         let error = host.evaluate::<RetailVip>(ESCALATION, &event).unwrap_err();
-        assert!(error.contains("spend_threshold"), "{error}");
+        assert!(error.contains("spend_threshold"), "{error:?}");
+        assert!(error.contains("a decimal number"), "{error:?}");
+
+        let host = TestHost::for_plugin::<RetailVip>().config("priority", "super");
+        let error = host.evaluate::<RetailVip>(ESCALATION, &event).unwrap_err();
+        assert!(error.contains("one of: low, normal, high, urgent"), "{error:?}");
+    }
+
+    #[test]
+    fn reads_only_the_three_declared_customer_fields() {
+        let info = RetailVip::describe();
+        let inputs = &info.triggers[0].inputs;
+        assert_eq!(
+            inputs.user_fields,
+            ["service_level", "annual_spend", "social_influence"]
+        );
+        assert!(inputs.organization_fields.is_empty() && inputs.ticket_fields.is_empty());
+        assert!(!inputs.text);
     }
 }

@@ -1,80 +1,116 @@
-//! `wasmdesk:rules@0.1.0`: bindings, the host imports, and conversions to domain types.
+//! `wasmdesk:rules@0.1.0`, frozen: bindings generated from `wit/since_v0.1.0/`, its host
+//! imports, and conversions to the host's domain types. A v0.1 plugin declares no inputs and no
+//! configuration kinds: it sees every value (as it always has) and its keys are text.
 
-use wasmtime::Store;
-use wasmtime::component::{Component, ComponentExportIndex, HasSelf, Instance, Linker, TypedFunc};
+use wasmtime::component::{Component, ComponentExportIndex, HasSelf, Instance, InstancePre, Linker, TypedFunc};
 
+use super::missing;
 use crate::domain::{self, FieldSpec};
 use crate::plugins::PluginError;
 use crate::plugins::http::Failure;
+use crate::plugins::runtime::{Outcome, Session};
 use crate::plugins::sandbox::{LogLevel, Sandbox};
 
 wasmtime::component::bindgen!({
-    path: "../wit",
+    path: "../wit/since_v0.1.0",
     world: "plugin",
 });
 
 use self::wasmdesk::rules::host as wit_host;
 use self::wasmdesk::rules::types as wit;
-pub(crate) use self::wasmdesk::rules::types::Event as WitEvent;
 
-/// Where `matches` and `actions` are in a component, found once at load.
+/// The interface a plugin exports.
+pub(crate) const EXPORT_INTERFACE: &str = "wasmdesk:rules/triggers@0.1.0";
+
+/// The interfaces of ours that a plugin may import.
+pub(crate) const HOST_IMPORTS: &[&str] =
+    &["wasmdesk:rules/host@0.1.0", "wasmdesk:rules/types@0.1.0"];
+
+/// A v0.1 component's exports: where `matches` and `actions` are, found once at load.
 ///
 /// The generated `Plugin::instantiate` type-checks every export on every instantiation, which
-/// costs more than the evaluation itself. `Runtime::load` instantiates each component once
-/// through the generated, checked path; afterwards the types are known to match, and each fresh
+/// costs more than the evaluation itself. `describe` instantiates each component once through
+/// the generated, checked path; afterwards the types are known to match, and each fresh
 /// instance is called through these indices without checking again.
 #[derive(Clone)]
-pub(crate) struct TriggerExports {
+pub(crate) struct Exports {
+    pre: PluginPre<Sandbox>,
     matches: ComponentExportIndex,
     actions: ComponentExportIndex,
 }
 
-impl TriggerExports {
-    pub(crate) fn find(component: &Component) -> Option<TriggerExports> {
-        let interface = component.get_export_index(None, super::EXPORT_INTERFACE)?;
-        Some(TriggerExports {
-            matches: component.get_export_index(Some(&interface), "matches")?,
-            actions: component.get_export_index(Some(&interface), "actions")?,
-        })
-    }
-
-    pub(crate) fn call_matches(
-        &self,
-        store: &mut Store<Sandbox>,
-        instance: &Instance,
-        trigger: &str,
-        event: &WitEvent,
-    ) -> wasmtime::Result<Result<bool, String>> {
-        let func = instance
-            .get_func(&mut *store, self.matches)
-            .ok_or_else(|| missing("matches"))?;
-        // SAFETY: `Runtime::load` type-checked this export of this component against
-        // `wasmdesk:rules@0.1.0` (see the type's docs); every instance has the same types.
-        let typed =
-            unsafe { TypedFunc::<(&str, &WitEvent), (Result<bool, String>,)>::new_unchecked(func) };
-        Ok(typed.call(store, (trigger, event))?.0)
-    }
-
-    pub(crate) fn call_actions(
-        &self,
-        store: &mut Store<Sandbox>,
-        instance: &Instance,
-        trigger: &str,
-        event: &WitEvent,
-    ) -> wasmtime::Result<Result<Vec<wit::Action>, String>> {
-        let func = instance
-            .get_func(&mut *store, self.actions)
-            .ok_or_else(|| missing("actions"))?;
-        // SAFETY: as in `call_matches`.
-        let typed = unsafe {
-            TypedFunc::<(&str, &WitEvent), (Result<Vec<wit::Action>, String>,)>::new_unchecked(func)
+impl Exports {
+    pub(crate) fn new(
+        instance_pre: InstancePre<Sandbox>,
+        component: &Component,
+    ) -> Result<Exports, crate::plugins::LoadError> {
+        use crate::plugins::LoadError;
+        let pre = PluginPre::new(instance_pre).map_err(|e| LoadError::Incompatible(format!("{e:#}")))?;
+        let find = || {
+            let interface = component.get_export_index(None, EXPORT_INTERFACE)?;
+            Some((
+                component.get_export_index(Some(&interface), "matches")?,
+                component.get_export_index(Some(&interface), "actions")?,
+            ))
         };
-        Ok(typed.call(store, (trigger, event))?.0)
+        let (matches, actions) = find()
+            .ok_or_else(|| LoadError::Incompatible("`matches` or `actions` is missing".into()))?;
+        Ok(Exports { pre, matches, actions })
     }
-}
 
-fn missing(export: &str) -> wasmtime::Error {
-    wasmtime::format_err!("the instance has no `{export}` export")
+    pub(crate) fn instance_pre(&self) -> &InstancePre<Sandbox> {
+        self.pre.instance_pre()
+    }
+
+    pub(crate) fn describe(&self, session: &mut Session) -> Result<domain::PluginInfo, PluginError> {
+        let plugin = match self.pre.instantiate(&mut session.store) {
+            Ok(plugin) => plugin,
+            Err(error) => return Err(session.explain_instantiation(error)),
+        };
+        let info = session.call(|store| plugin.wasmdesk_rules_triggers().call_describe(store))?;
+        Ok(info_to_domain(info))
+    }
+
+    /// `matches`, then `actions` if it matched: the event is lowered once per call.
+    pub(crate) fn evaluate(
+        &self,
+        session: &mut Session,
+        instance: &Instance,
+        trigger: &str,
+        event: &domain::Event,
+    ) -> Result<Outcome, PluginError> {
+        let event = event_to_wit(event);
+        let matches = instance
+            .get_func(&mut session.store, self.matches)
+            .ok_or_else(|| missing("matches"));
+        let actions = instance
+            .get_func(&mut session.store, self.actions)
+            .ok_or_else(|| missing("actions"));
+        let (matches, actions) = match (matches, actions) {
+            (Ok(matches), Ok(actions)) => (matches, actions),
+            (Err(error), _) | (_, Err(error)) => return Err(session.explain_wasmtime(error)),
+        };
+        // SAFETY: `describe` type-checked these exports of this component against
+        // `wasmdesk:rules@0.1.0` (see the type's docs); every instance has the same types.
+        let matches = unsafe {
+            TypedFunc::<(&str, &wit::Event), (Result<bool, String>,)>::new_unchecked(matches)
+        };
+        let actions = unsafe {
+            TypedFunc::<(&str, &wit::Event), (Result<Vec<wit::Action>, String>,)>::new_unchecked(
+                actions,
+            )
+        };
+        let matched = session
+            .call(|store| Ok(matches.call(store, (trigger, &event))?.0))?
+            .map_err(|message| PluginError::Rejected { message })?;
+        if !matched {
+            return Ok(Outcome::NotMatched);
+        }
+        let actions = session
+            .call(|store| Ok(actions.call(store, (trigger, &event))?.0))?
+            .map_err(|message| PluginError::Rejected { message })?;
+        Ok(Outcome::Matched(actions_from_wit(actions, session.output_limit())?))
+    }
 }
 
 /// Links the host imports of this version.
@@ -92,11 +128,11 @@ impl wit_host::Host for Sandbox {
             wit_host::LogLevel::Warn => LogLevel::Warn,
             wit_host::LogLevel::Error => LogLevel::Error,
         };
-        self.log.push(level, &message);
+        self.log_line(level, &message);
     }
 
     fn config(&mut self, key: String) -> Option<String> {
-        self.installation.config_value(&key).map(str::to_string)
+        self.config_value(&key)
     }
 
     fn http_get(
@@ -104,40 +140,26 @@ impl wit_host::Host for Sandbox {
         url: String,
         headers: Vec<(String, String)>,
     ) -> Result<wit_host::HttpResponse, wit_host::HttpError> {
-        let result = self.http.get(
-            &url,
-            &headers,
-            self.installation.origins(),
-            self.call_deadline,
-            &self.limits,
-        );
-        match result {
+        match Sandbox::http_get(self, &url, &headers) {
             Ok(response) => Ok(wit_host::HttpResponse {
                 status: response.status,
                 headers: response.headers,
                 body: response.body,
             }),
-            Err(failure) => {
-                if let Failure::Denied(reason) = &failure {
-                    self.log
-                        .push(LogLevel::Warn, &format!("http-get {url}: {reason}"));
-                    self.denials.push(format!("http-get {url}: {reason}"));
-                }
-                Err(match failure {
-                    Failure::Denied(reason) => wit_host::HttpError::Denied(reason),
-                    Failure::InvalidUrl(reason) => wit_host::HttpError::InvalidUrl(reason),
-                    Failure::Timeout => wit_host::HttpError::Timeout,
-                    Failure::TooLarge => wit_host::HttpError::TooLarge,
-                    Failure::Failed(reason) => wit_host::HttpError::Failed(reason),
-                })
-            }
+            Err(failure) => Err(match failure {
+                Failure::Denied(reason) => wit_host::HttpError::Denied(reason),
+                Failure::InvalidUrl(reason) => wit_host::HttpError::InvalidUrl(reason),
+                Failure::Timeout => wit_host::HttpError::Timeout,
+                Failure::TooLarge => wit_host::HttpError::TooLarge,
+                Failure::Failed(reason) => wit_host::HttpError::Failed(reason),
+            }),
         }
     }
 }
 
 // ---- domain → WIT (what a plugin reads) ----
 
-pub(crate) fn event_to_wit(event: &domain::Event) -> wit::Event {
+fn event_to_wit(event: &domain::Event) -> wit::Event {
     wit::Event {
         kind: event_kind_to_wit(event.kind),
         ticket: ticket_to_wit(&event.ticket),
@@ -269,7 +291,7 @@ fn value_to_wit(value: &domain::FieldValue) -> wit::FieldValue {
 // ---- WIT → domain (what a plugin returns) ----
 
 /// Converts returned actions, refusing output over `limit` estimated bytes.
-pub(crate) fn actions_from_wit(
+fn actions_from_wit(
     actions: Vec<wit::Action>,
     limit: usize,
 ) -> Result<Vec<domain::Action>, PluginError> {
@@ -368,21 +390,6 @@ fn value_from_wit(value: wit::FieldValue) -> domain::FieldValue {
     }
 }
 
-/// Converts a description, refusing one over `limit` estimated bytes.
-pub(crate) fn info_from_wit(
-    info: wit::PluginInfo,
-    limit: usize,
-) -> Result<domain::PluginInfo, PluginError> {
-    let info = info_to_domain(info);
-    let size = serde_json::to_vec(&info)
-        .map(|json| json.len())
-        .unwrap_or(usize::MAX);
-    if size > limit {
-        return Err(PluginError::OutputTooLarge { size, limit });
-    }
-    Ok(info)
-}
-
 fn info_to_domain(info: wit::PluginInfo) -> domain::PluginInfo {
     domain::PluginInfo {
         name: info.name,
@@ -403,6 +410,7 @@ fn info_to_domain(info: wit::PluginInfo) -> domain::PluginInfo {
                         wit::EventKind::Updated => domain::EventKind::Updated,
                     })
                     .collect(),
+                inputs: domain::Inputs::everything(),
             })
             .collect(),
         user_fields: info
@@ -422,6 +430,7 @@ fn info_to_domain(info: wit::PluginInfo) -> domain::PluginInfo {
             .map(|key| domain::ConfigKey {
                 key: key.key,
                 description: key.description,
+                kind: domain::ConfigKind::Text,
                 default: key.default,
             })
             .collect(),
