@@ -350,7 +350,10 @@ fn a_component_of_another_world_is_refused() {
     let LoadError::MissingExport { expected, found } = &error else {
         panic!("expected MissingExport, got {error:?}");
     };
-    assert_eq!(expected, "wasmdesk:rules/triggers@0.1.0");
+    assert_eq!(
+        expected,
+        "wasmdesk:rules/triggers@0.2.0 or wasmdesk:rules/triggers@0.1.0"
+    );
     assert!(found.contains("other:greeter/greet@1.0.0"), "{found}");
 }
 
@@ -360,15 +363,15 @@ fn a_component_built_against_another_contract_version_is_refused() {
     let component = wat::parse_str(
         r#"(component
              (instance $triggers)
-             (export "wasmdesk:rules/triggers@0.2.0" (instance $triggers)))"#,
+             (export "wasmdesk:rules/triggers@0.9.0" (instance $triggers)))"#,
     )
     .unwrap();
     let error = runtime.load(&component).err().unwrap();
     assert_eq!(
         error,
         LoadError::WrongVersion {
-            found: "wasmdesk:rules/triggers@0.2.0".into(),
-            supported: "wasmdesk:rules/triggers@0.1.0".into()
+            found: "wasmdesk:rules/triggers@0.9.0".into(),
+            supported: "wasmdesk:rules/triggers@0.2.0 or wasmdesk:rules/triggers@0.1.0".into()
         }
     );
 }

@@ -617,7 +617,7 @@ async fn the_audit_is_searchable_desk_wide_and_keeps_what_plugins_logged() {
     for (desk, _) in desks("audit").await {
         let probe = install_probe(&desk, json!({})).await;
         // A v0.1 build of retail-vip, whose untyped configuration the host cannot refuse.
-        let retail = common::install_misconfigured_retail_vip(&desk).await;
+        common::install_misconfigured_retail_vip(&desk).await;
         for n in 0..3 {
             desk.ok(
                 Method::POST,

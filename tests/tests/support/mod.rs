@@ -148,3 +148,8 @@ fn serve(mut stream: TcpStream, route: &(dyn Fn(&str) -> Reply + Send + Sync)) {
         .write_all(head.as_bytes())
         .and_then(|()| stream.write_all(&reply.body));
 }
+
+/// The peek fixture: a v0.2 trigger with narrow declared inputs that notes what it saw.
+pub fn peek_wasm() -> Vec<u8> {
+    std::fs::read(env!("PEEK_PLUGIN_WASM")).expect("the peek fixture was built")
+}
