@@ -1,6 +1,8 @@
-//! One trigger evaluation of the bundled retail-vip plugin (fresh instance, `matches` then
-//! `actions`, an event with 20 custom fields) beside the same rule in native Rust and beside
-//! instantiation alone, in one run.
+//! One trigger evaluation of the bundled retail-vip plugin (contract v0.2: a fresh instance, one
+//! `evaluate` call, an event with 20 custom fields of which it declares 3) beside the same rule in
+//! native Rust, beside instantiation alone, and beside the same plugin built against contract
+//! v0.1 (`tests/contracts/v0.1.0/retail-vip.wasm`: `matches` then `actions`, every field
+//! lowered twice), in one run.
 //!
 //! `cargo bench -p wasmdesk-host --bench plugin_eval`
 
@@ -96,6 +98,15 @@ fn retail_vip(c: &mut Criterion) {
     });
     group.bench_function("wasm_fresh_instance", |b| {
         b.iter(|| runtime.evaluate(&plugin, &installation, "vip-escalation", black_box(&event)))
+    });
+    let v0_1 = runtime
+        .load(include_bytes!("../../tests/contracts/v0.1.0/retail-vip.wasm"))
+        .unwrap();
+    let v0_1_installation = Installation::new(v0_1.info(), [], vec![]);
+    group.bench_function("wasm_fresh_instance_v0_1", |b| {
+        b.iter(|| {
+            runtime.evaluate(&v0_1, &v0_1_installation, "vip-escalation", black_box(&event))
+        })
     });
     group.finish();
 }
