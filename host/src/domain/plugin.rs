@@ -246,3 +246,91 @@ fn is_valid_plugin_name(name: &str) -> bool {
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configuration_kinds_accept_only_their_values() {
+        let cases: &[(ConfigKind, &[&str], &[&str])] = &[
+            (ConfigKind::Integer, &["42", "-7", " 3 "], &["4.5", "lots", ""]),
+            (ConfigKind::Decimal, &["1000", "0.5", "-2.25"], &["a lot", "NaN", "inf", ""]),
+            (ConfigKind::Boolean, &["true", "false"], &["yes", "1", ""]),
+            (
+                ConfigKind::OneOf(vec!["low".into(), "high".into()]),
+                &["low", "high"],
+                &["super", "High", ""],
+            ),
+            (
+                ConfigKind::Url,
+                &["https://loyalty.example.com/v1/{phone}", "http://127.0.0.1:9000/"],
+                &["ftp://example.com/", "loyalty.example.com", "https://"],
+            ),
+            (ConfigKind::AgentEmail, &["agent@acme.com"], &["agent", "@acme.com", ""]),
+            (ConfigKind::GroupName, &["VIP", "Tier 2"], &["", "   "]),
+        ];
+        for (kind, good, bad) in cases {
+            for value in *good {
+                assert_eq!(kind.check(value), Ok(()), "{kind:?} {value:?}");
+            }
+            for value in *bad {
+                assert_eq!(kind.check(value), Err(kind.expectation()), "{kind:?} {value:?}");
+            }
+        }
+        assert_eq!(
+            ConfigKind::OneOf(vec!["low".into(), "high".into()]).expectation(),
+            "one of: low, high"
+        );
+    }
+
+    #[test]
+    fn inputs_select_declared_keys_or_everything() {
+        let inputs = Inputs {
+            user_fields: vec!["service_level".into()],
+            organization_fields: vec![ALL_FIELDS.into()],
+            ticket_fields: Vec::new(),
+            text: false,
+        };
+        assert!(inputs.reads_user_field("service_level"));
+        assert!(!inputs.reads_user_field("annual_spend"));
+        assert!(inputs.reads_organization_field("anything"));
+        assert!(!inputs.reads_ticket_field("order_id"));
+        assert!(Inputs::everything().reads_ticket_field("order_id"));
+    }
+
+    #[test]
+    fn a_default_of_the_wrong_kind_is_a_problem_of_the_description() {
+        let info = PluginInfo {
+            name: "p".into(),
+            version: "1".into(),
+            description: String::new(),
+            triggers: vec![TriggerInfo {
+                key: "t".into(),
+                title: "t".into(),
+                description: String::new(),
+                events: vec![EventKind::Created],
+                inputs: Inputs {
+                    user_fields: vec!["not a key".into()],
+                    ..Inputs::everything()
+                },
+            }],
+            user_fields: Vec::new(),
+            organization_fields: Vec::new(),
+            groups: Vec::new(),
+            config: vec![ConfigKey {
+                key: "threshold".into(),
+                description: String::new(),
+                kind: ConfigKind::Decimal,
+                default: Some("lots".into()),
+            }],
+            http_hosts: Vec::new(),
+        };
+        let problems = info.problems().join("\n");
+        assert!(problems.contains("reads user field \"not a key\""), "{problems}");
+        assert!(
+            problems.contains("the default \"lots\" of configuration key \"threshold\""),
+            "{problems}"
+        );
+    }
+}

@@ -87,7 +87,7 @@ pub fn event_organization(organization: &Organization) -> EventOrganization {
 }
 
 /// What differs between two versions of a ticket, as the event's `changes` (and the audit)
-/// show it, in the words of `wit/rules.wit`: `status`, `priority`, `ticket-type`, `assignee`,
+/// show it, in the words of `wit/since_v0.2.0/rules.wit`: `status`, `priority`, `ticket-type`, `assignee`,
 /// `group`, `queue`, `tags`, `subject`, `description`, `organization`, `requester`, and a
 /// custom ticket field by its bare key. Enum attributes are `option`s, tags `options`, the rest
 /// `text`.
