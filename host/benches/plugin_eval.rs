@@ -100,12 +100,19 @@ fn retail_vip(c: &mut Criterion) {
         b.iter(|| runtime.evaluate(&plugin, &installation, "vip-escalation", black_box(&event)))
     });
     let v0_1 = runtime
-        .load(include_bytes!("../../tests/contracts/v0.1.0/retail-vip.wasm"))
+        .load(include_bytes!(
+            "../../tests/contracts/v0.1.0/retail-vip.wasm"
+        ))
         .unwrap();
     let v0_1_installation = Installation::new(v0_1.info(), [], vec![]);
     group.bench_function("wasm_fresh_instance_v0_1", |b| {
         b.iter(|| {
-            runtime.evaluate(&v0_1, &v0_1_installation, "vip-escalation", black_box(&event))
+            runtime.evaluate(
+                &v0_1,
+                &v0_1_installation,
+                "vip-escalation",
+                black_box(&event),
+            )
         })
     });
     group.finish();

@@ -96,17 +96,23 @@ impl TriggerInfo {
     /// The requester's custom fields it reads, by key (`"*"` for all). Nothing else of them
     /// reaches the trigger.
     pub fn reads_user_fields(mut self, keys: &[&str]) -> Self {
-        self.inputs.user_fields.extend(keys.iter().map(|key| key.to_string()));
+        self.inputs
+            .user_fields
+            .extend(keys.iter().map(|key| key.to_string()));
         self
     }
     /// The organization's custom fields it reads, by key (`"*"` for all).
     pub fn reads_organization_fields(mut self, keys: &[&str]) -> Self {
-        self.inputs.organization_fields.extend(keys.iter().map(|key| key.to_string()));
+        self.inputs
+            .organization_fields
+            .extend(keys.iter().map(|key| key.to_string()));
         self
     }
     /// The ticket's custom fields it reads, by key (`"*"` for all).
     pub fn reads_ticket_fields(mut self, keys: &[&str]) -> Self {
-        self.inputs.ticket_fields.extend(keys.iter().map(|key| key.to_string()));
+        self.inputs
+            .ticket_fields
+            .extend(keys.iter().map(|key| key.to_string()));
         self
     }
     /// It reads the ticket's description and the write's comment.

@@ -49,10 +49,14 @@ impl Host {
         T::Err: std::fmt::Display,
     {
         let raw = self.config(key).ok_or_else(|| {
-            RuleError::Other(format!("configuration `{key}` is not set and has no default"))
+            RuleError::Other(format!(
+                "configuration `{key}` is not set and has no default"
+            ))
         })?;
         raw.trim().parse().map_err(|error: T::Err| {
-            RuleError::Other(format!("configuration `{key}` = {raw:?} is invalid: {error}"))
+            RuleError::Other(format!(
+                "configuration `{key}` = {raw:?} is invalid: {error}"
+            ))
         })
     }
 

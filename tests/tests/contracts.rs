@@ -26,8 +26,10 @@ async fn ticket(desk: &Desk, email: &str) -> Value {
     desk.ok(
         Method::POST,
         "/api/v2/tickets",
-        Some(json!({"ticket": {"subject": "Help", "description": "My order is late",
-                               "requester": {"email": email}}})),
+        Some(
+            json!({"ticket": {"subject": "Help", "description": "My order is late",
+                               "requester": {"email": email}}}),
+        ),
     )
     .await["ticket"]
         .clone()
@@ -44,7 +46,9 @@ async fn a_v0_1_component_keeps_working_beside_v0_2_plugins() {
 
         // The v0.1 build replaces the bundled v0.2 one (same name); prospect-sales stays v0.2.
         let bytes = common::retail_vip_v0_1();
-        let (status, body) = desk.upload(&desk.admin, "application/wasm", bytes.clone()).await;
+        let (status, body) = desk
+            .upload(&desk.admin, "application/wasm", bytes.clone())
+            .await;
         assert!(status.is_success(), "{status} {body}");
         let plugin = &body["plugin"];
         assert_eq!(plugin["contract"], "0.1.0", "{body}");
@@ -55,7 +59,10 @@ async fn a_v0_1_component_keeps_working_beside_v0_2_plugins() {
             trigger["inputs"],
             json!({"user_fields": ["*"], "organization_fields": ["*"], "ticket_fields": ["*"], "text": true})
         );
-        assert_eq!(plugin["describe"]["config"][0]["kind"], json!({"type": "text"}));
+        assert_eq!(
+            plugin["describe"]["config"][0]["kind"],
+            json!({"type": "text"})
+        );
         let sales = desk.plugin_id("prospect-sales").await;
         let shown = desk
             .ok(Method::GET, &format!("/api/v2/plugins/{sales}"), None)
@@ -87,8 +94,10 @@ async fn a_v0_1_component_keeps_working_beside_v0_2_plugins() {
         desk.ok(
             Method::POST,
             "/api/v2/organizations",
-            Some(json!({"organization": {"name": "Initech", "domain_names": ["initech.example"],
-                                         "organization_fields": {"account_type": "prospect"}}})),
+            Some(
+                json!({"organization": {"name": "Initech", "domain_names": ["initech.example"],
+                                         "organization_fields": {"account_type": "prospect"}}}),
+            ),
         )
         .await;
         let prospect = ticket(&desk, "bob@initech.example").await;
@@ -120,7 +129,8 @@ fn both_contract_versions_decide_alike() {
     };
     for plugin in [&old, &new] {
         let installation: Arc<Installation> = Installation::new(plugin.info(), [], Vec::new());
-        let platinum = runtime.evaluate(plugin, &installation, "vip-escalation", &event("platinum"));
+        let platinum =
+            runtime.evaluate(plugin, &installation, "vip-escalation", &event("platinum"));
         assert_eq!(
             platinum.outcome,
             Outcome::Matched(vec![
@@ -152,17 +162,21 @@ async fn a_v0_2_trigger_sees_only_the_inputs_it_declares() {
         desk.ok(
             Method::POST,
             "/api/v2/organizations",
-            Some(json!({"organization": {"name": "Globex", "domain_names": ["globex.example"],
+            Some(
+                json!({"organization": {"name": "Globex", "domain_names": ["globex.example"],
                 "organization_fields": {"account_type": "active_customer", "monthly_spend": 900,
-                                        "reference_customer": true}}})),
+                                        "reference_customer": true}}}),
+            ),
         )
         .await;
         desk.ok(
             Method::POST,
             "/api/v2/users",
-            Some(json!({"user": {"email": "hank@globex.example", "user_fields": {
+            Some(
+                json!({"user": {"email": "hank@globex.example", "user_fields": {
                 "service_level": "gold", "annual_spend": 50, "social_influence": "low",
-                "last_purchase_date": "2026-11-01"}}})),
+                "last_purchase_date": "2026-11-01"}}}),
+            ),
         )
         .await;
         let created = ticket(&desk, "hank@globex.example").await;
@@ -179,7 +193,9 @@ async fn a_v0_2_trigger_sees_only_the_inputs_it_declares() {
             .collect();
         assert_eq!(
             notes,
-            ["saw user=service_level org=account_type ticket= description=none comment=none changes="],
+            [
+                "saw user=service_level org=account_type ticket= description=none comment=none changes="
+            ],
             "{comments}"
         );
     }
@@ -215,7 +231,9 @@ async fn typed_configuration_is_refused_with_what_the_key_accepts() {
         );
         assert!(details["config.group"][0].as_str().is_some(), "{body}");
         // Nothing was saved; good values are.
-        let shown = desk.ok(Method::GET, &format!("/api/v2/plugins/{retail}"), None).await;
+        let shown = desk
+            .ok(Method::GET, &format!("/api/v2/plugins/{retail}"), None)
+            .await;
         assert_eq!(shown["plugin"]["config"], json!({}), "{shown}");
         assert_eq!(
             shown["plugin"]["describe"]["config"][1]["kind"],

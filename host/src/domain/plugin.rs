@@ -254,8 +254,16 @@ mod tests {
     #[test]
     fn configuration_kinds_accept_only_their_values() {
         let cases: &[(ConfigKind, &[&str], &[&str])] = &[
-            (ConfigKind::Integer, &["42", "-7", " 3 "], &["4.5", "lots", ""]),
-            (ConfigKind::Decimal, &["1000", "0.5", "-2.25"], &["a lot", "NaN", "inf", ""]),
+            (
+                ConfigKind::Integer,
+                &["42", "-7", " 3 "],
+                &["4.5", "lots", ""],
+            ),
+            (
+                ConfigKind::Decimal,
+                &["1000", "0.5", "-2.25"],
+                &["a lot", "NaN", "inf", ""],
+            ),
             (ConfigKind::Boolean, &["true", "false"], &["yes", "1", ""]),
             (
                 ConfigKind::OneOf(vec!["low".into(), "high".into()]),
@@ -264,10 +272,17 @@ mod tests {
             ),
             (
                 ConfigKind::Url,
-                &["https://loyalty.example.com/v1/{phone}", "http://127.0.0.1:9000/"],
+                &[
+                    "https://loyalty.example.com/v1/{phone}",
+                    "http://127.0.0.1:9000/",
+                ],
                 &["ftp://example.com/", "loyalty.example.com", "https://"],
             ),
-            (ConfigKind::AgentEmail, &["agent@acme.com"], &["agent", "@acme.com", ""]),
+            (
+                ConfigKind::AgentEmail,
+                &["agent@acme.com"],
+                &["agent", "@acme.com", ""],
+            ),
             (ConfigKind::GroupName, &["VIP", "Tier 2"], &["", "   "]),
         ];
         for (kind, good, bad) in cases {
@@ -275,7 +290,11 @@ mod tests {
                 assert_eq!(kind.check(value), Ok(()), "{kind:?} {value:?}");
             }
             for value in *bad {
-                assert_eq!(kind.check(value), Err(kind.expectation()), "{kind:?} {value:?}");
+                assert_eq!(
+                    kind.check(value),
+                    Err(kind.expectation()),
+                    "{kind:?} {value:?}"
+                );
             }
         }
         assert_eq!(
@@ -327,7 +346,10 @@ mod tests {
             http_hosts: Vec::new(),
         };
         let problems = info.problems().join("\n");
-        assert!(problems.contains("reads user field \"not a key\""), "{problems}");
+        assert!(
+            problems.contains("reads user field \"not a key\""),
+            "{problems}"
+        );
         assert!(
             problems.contains("the default \"lots\" of configuration key \"threshold\""),
             "{problems}"

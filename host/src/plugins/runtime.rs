@@ -189,7 +189,11 @@ impl Runtime {
             return Evaluation::failed_to_start(error, started);
         };
         let mut session = self.session(installation.clone());
-        let instance = match plugin.contract.instance_pre().instantiate(&mut session.store) {
+        let instance = match plugin
+            .contract
+            .instance_pre()
+            .instantiate(&mut session.store)
+        {
             Ok(instance) => instance,
             Err(error) => {
                 let error = session.explain_instantiation(error);
@@ -219,7 +223,11 @@ impl Runtime {
     /// first call. For health checks and benchmarks.
     pub fn check_instantiation(&self, plugin: &CompiledPlugin) -> Result<(), PluginError> {
         let mut session = self.session(Arc::default());
-        match plugin.contract.instance_pre().instantiate(&mut session.store) {
+        match plugin
+            .contract
+            .instance_pre()
+            .instantiate(&mut session.store)
+        {
             Ok(_) => Ok(()),
             Err(error) => Err(session.explain_instantiation(error)),
         }

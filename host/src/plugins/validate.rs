@@ -37,12 +37,18 @@ pub(crate) fn check_component(bytes: &[u8], limit: usize) -> Result<ContractVers
             .collect::<Vec<_>>()
             .join(" or ")
     };
-    let Some(version) = ContractVersion::ALL
-        .into_iter()
-        .find(|version| surface.exports.iter().any(|name| name == version.export_interface()))
-    else {
+    let Some(version) = ContractVersion::ALL.into_iter().find(|version| {
+        surface
+            .exports
+            .iter()
+            .any(|name| name == version.export_interface())
+    }) else {
         let interface = format!("{PACKAGE}/triggers@");
-        if let Some(other) = surface.exports.iter().find(|name| name.starts_with(&interface)) {
+        if let Some(other) = surface
+            .exports
+            .iter()
+            .find(|name| name.starts_with(&interface))
+        {
             return Err(LoadError::WrongVersion {
                 found: other.clone(),
                 supported: supported(),

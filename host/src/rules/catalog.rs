@@ -232,7 +232,9 @@ impl Rules {
         if let (Some(plugin), Some(config)) = (&running, &patch.config) {
             for (key, value) in config {
                 let kind = plugin.compiled.info().config_key(key).map(|k| &k.kind);
-                if kind == Some(&ConfigKind::AgentEmail) && ConfigKind::AgentEmail.check(value).is_ok() {
+                if kind == Some(&ConfigKind::AgentEmail)
+                    && ConfigKind::AgentEmail.check(value).is_ok()
+                {
                     let agent = store.user_by_email(value).await?;
                     if !agent.is_some_and(|user| user.role != UserRole::EndUser) {
                         problems.add(

@@ -24,8 +24,8 @@ pub use dry_run::{DryRun, EventDryRun, ReplayedTicket};
 
 use crate::domain::rule_run::{NewRuleRun, RunOutcome};
 use crate::domain::{
-    Actor, CommentDraft, EventComment, EventKind, EventOrganization, EventUser, Organization, Ticket,
-    TicketDraft, Timestamp, User,
+    Actor, CommentDraft, EventComment, EventKind, EventOrganization, EventUser, Organization,
+    Ticket, TicketDraft, Timestamp, User,
 };
 use crate::plugins::{CompiledPlugin, Installation, Outcome, Runtime};
 use crate::store::{Store, StoreError, TicketWrite, Tx};

@@ -1,8 +1,8 @@
 //! The event a trigger sees, built from the stored records.
 
 use crate::domain::{
-    Change, Event, EventComment, EventKind, EventOrganization, EventTicket, EventUser, FieldValue, Organization,
-    Ticket, Timestamp, User,
+    Change, Event, EventComment, EventKind, EventOrganization, EventTicket, EventUser, FieldValue,
+    Organization, Ticket, Timestamp, User,
 };
 
 /// Names the event and its changes show instead of ids: the assigned group's name and agent's

@@ -143,7 +143,10 @@ mod tests {
 
         let host = TestHost::for_plugin::<RetailVip>().config("priority", "super");
         let error = host.evaluate::<RetailVip>(ESCALATION, &event).unwrap_err();
-        assert!(error.contains("one of: low, normal, high, urgent"), "{error:?}");
+        assert!(
+            error.contains("one of: low, normal, high, urgent"),
+            "{error:?}"
+        );
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! imports, and conversions to the host's domain types. A v0.1 plugin declares no inputs and no
 //! configuration kinds: it sees every value (as it always has) and its keys are text.
 
-use wasmtime::component::{Component, ComponentExportIndex, HasSelf, Instance, InstancePre, Linker, TypedFunc};
+use wasmtime::component::{
+    Component, ComponentExportIndex, HasSelf, Instance, InstancePre, Linker, TypedFunc,
+};
 
 use super::missing;
 use crate::domain::{self, FieldSpec};
@@ -45,7 +47,8 @@ impl Exports {
         component: &Component,
     ) -> Result<Exports, crate::plugins::LoadError> {
         use crate::plugins::LoadError;
-        let pre = PluginPre::new(instance_pre).map_err(|e| LoadError::Incompatible(format!("{e:#}")))?;
+        let pre =
+            PluginPre::new(instance_pre).map_err(|e| LoadError::Incompatible(format!("{e:#}")))?;
         let find = || {
             let interface = component.get_export_index(None, EXPORT_INTERFACE)?;
             Some((
@@ -55,14 +58,21 @@ impl Exports {
         };
         let (matches, actions) = find()
             .ok_or_else(|| LoadError::Incompatible("`matches` or `actions` is missing".into()))?;
-        Ok(Exports { pre, matches, actions })
+        Ok(Exports {
+            pre,
+            matches,
+            actions,
+        })
     }
 
     pub(crate) fn instance_pre(&self) -> &InstancePre<Sandbox> {
         self.pre.instance_pre()
     }
 
-    pub(crate) fn describe(&self, session: &mut Session) -> Result<domain::PluginInfo, PluginError> {
+    pub(crate) fn describe(
+        &self,
+        session: &mut Session,
+    ) -> Result<domain::PluginInfo, PluginError> {
         let plugin = match self.pre.instantiate(&mut session.store) {
             Ok(plugin) => plugin,
             Err(error) => return Err(session.explain_instantiation(error)),
@@ -109,7 +119,10 @@ impl Exports {
         let actions = session
             .call(|store| Ok(actions.call(store, (trigger, &event))?.0))?
             .map_err(|message| PluginError::Rejected { message })?;
-        Ok(Outcome::Matched(actions_from_wit(actions, session.output_limit())?))
+        Ok(Outcome::Matched(actions_from_wit(
+            actions,
+            session.output_limit(),
+        )?))
     }
 }
 

@@ -2,7 +2,9 @@
 //! conversions to the host's domain types. One `evaluate` call per trigger, and the event holds
 //! only what the trigger declared in its `inputs`.
 
-use wasmtime::component::{Component, ComponentExportIndex, HasSelf, Instance, InstancePre, Linker, TypedFunc};
+use wasmtime::component::{
+    Component, ComponentExportIndex, HasSelf, Instance, InstancePre, Linker, TypedFunc,
+};
 
 use super::missing;
 use crate::domain::{self, FieldSpec, Inputs};
@@ -42,7 +44,8 @@ impl Exports {
         component: &Component,
     ) -> Result<Exports, crate::plugins::LoadError> {
         use crate::plugins::LoadError;
-        let pre = PluginPre::new(instance_pre).map_err(|e| LoadError::Incompatible(format!("{e:#}")))?;
+        let pre =
+            PluginPre::new(instance_pre).map_err(|e| LoadError::Incompatible(format!("{e:#}")))?;
         let evaluate = component
             .get_export_index(None, EXPORT_INTERFACE)
             .and_then(|interface| component.get_export_index(Some(&interface), "evaluate"))
@@ -54,7 +57,10 @@ impl Exports {
         self.pre.instance_pre()
     }
 
-    pub(crate) fn describe(&self, session: &mut Session) -> Result<domain::PluginInfo, PluginError> {
+    pub(crate) fn describe(
+        &self,
+        session: &mut Session,
+    ) -> Result<domain::PluginInfo, PluginError> {
         let plugin = match self.pre.instantiate(&mut session.store) {
             Ok(plugin) => plugin,
             Err(error) => return Err(session.explain_instantiation(error)),
@@ -88,7 +94,9 @@ impl Exports {
                 actions,
                 session.output_limit(),
             )?)),
-            Err(wit::RuleError::InvalidInput(message)) => Err(PluginError::InvalidInput { message }),
+            Err(wit::RuleError::InvalidInput(message)) => {
+                Err(PluginError::InvalidInput { message })
+            }
             Err(wit::RuleError::Unavailable(message)) => {
                 Err(PluginError::DependencyUnavailable { message })
             }
