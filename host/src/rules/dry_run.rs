@@ -116,7 +116,7 @@ impl Rules {
     ) -> Vec<EventDryRun> {
         let mut results = Vec::new();
         for trigger in triggers_of(plugin, event.kind) {
-            let evaluation = self.evaluate(plugin, &trigger.key, event.clone()).await;
+            let evaluation = self.evaluate(plugin, &trigger.key, &event).await;
             let (matched, actions, error) = match evaluation.outcome {
                 Outcome::NotMatched => (false, Vec::new(), None),
                 Outcome::Matched(actions) => (true, actions, None),

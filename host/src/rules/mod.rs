@@ -370,6 +370,23 @@ impl Rules {
         };
         loop {
             let mut fired = false;
+            // One event per pass: nothing it shows changes until a trigger fires, and a firing
+            // ends the pass.
+            let now = version_of(&current);
+            let changes = before_version
+                .as_ref()
+                .map(|before| snapshot::changes(before, &now))
+                .unwrap_or_default();
+            let event = snapshot::event(
+                kind,
+                now.ticket.clone(),
+                requester_event.clone(),
+                organization_event.clone(),
+                changes,
+                actor.clone(),
+                comment.clone(),
+                occurred_at,
+            );
             for Trigger {
                 plugin,
                 key: trigger,
@@ -382,21 +399,6 @@ impl Rules {
                 {
                     continue;
                 }
-                let now = version_of(&current);
-                let changes = before_version
-                    .as_ref()
-                    .map(|before| snapshot::changes(before, &now))
-                    .unwrap_or_default();
-                let event = snapshot::event(
-                    kind,
-                    now.ticket.clone(),
-                    requester_event.clone(),
-                    organization_event.clone(),
-                    changes,
-                    actor.clone(),
-                    comment.clone(),
-                    occurred_at,
-                );
                 // A real write runs a plugin only when a failure could not take its streak past
                 // the limit (see health.rs); one disabled meanwhile is skipped.
                 let admission = match mode {
@@ -413,7 +415,7 @@ impl Rules {
                     Mode::DryRun => None,
                 };
                 evaluated.insert(plugin.name().to_string());
-                let evaluation = self.evaluate(plugin, trigger, event).await;
+                let evaluation = self.evaluate(plugin, trigger, &event).await;
                 let mut run = NewRuleRun {
                     plugin: plugin.name().to_string(),
                     content_hash: plugin.compiled.content_hash().to_string(),
@@ -523,7 +525,7 @@ impl Rules {
         &self,
         plugin: &Arc<InstalledPlugin>,
         trigger: &str,
-        event: crate::domain::Event,
+        event: &crate::domain::Event,
     ) -> crate::plugins::Evaluation {
         let _permit = self
             .slots
@@ -533,7 +535,7 @@ impl Rules {
         if plugin.installation.origins().is_empty() && !plugin.offloaded.load(Ordering::Relaxed) {
             let evaluation =
                 self.runtime
-                    .evaluate(&plugin.compiled, &plugin.installation, trigger, &event);
+                    .evaluate(&plugin.compiled, &plugin.installation, trigger, event);
             if matches!(evaluation.outcome, Outcome::Failed(_))
                 || evaluation.fuel_used > INLINE_FUEL
             {
@@ -544,6 +546,7 @@ impl Rules {
         let runtime = self.runtime.clone();
         let plugin = plugin.clone();
         let trigger = trigger.to_string();
+        let event = event.clone();
         tokio::task::spawn_blocking(move || {
             runtime.evaluate(&plugin.compiled, &plugin.installation, &trigger, &event)
         })
