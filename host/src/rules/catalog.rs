@@ -236,7 +236,7 @@ impl Rules {
                     && ConfigKind::AgentEmail.check(value).is_ok()
                 {
                     let agent = store.user_by_email(value).await?;
-                    if !agent.is_some_and(|user| user.role != UserRole::EndUser) {
+                    if agent.is_none_or(|user| user.role == UserRole::EndUser) {
                         problems.add(
                             &format!("config.{key}"),
                             format!("{value:?} is not the email of an agent of this desk; add the agent first or name another"),
