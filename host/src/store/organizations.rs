@@ -3,15 +3,21 @@
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use super::fields::{by_field_id, collect_value, tables, write_values};
-use super::rows::{Bind, bind_all, placeholders, tags_from_column, tags_to_column};
+use super::rows::{Bind, bind_all, tags_from_column, tags_to_column};
 use super::{Listing, Page, Store, StoreError, conflict_or, now_millis};
 use crate::domain::organization::normalize_domain;
 use crate::domain::{
     CustomValues, FieldScope, Organization, OrganizationDraft, Problems, Timestamp, User,
 };
 
+/// An organization's row, one row per custom value, with its domains in the same statement
+/// (space-separated: a domain never holds a space). `string_agg … ORDER BY` is spoken by
+/// PostgreSQL and by SQLite since 3.44.
 const ORGANIZATION_SELECT: &str = "SELECT o.id, o.name, o.notes, o.tags, o.created_at, \
-     o.updated_at, f.key AS field_key, v.value AS field_value FROM organizations o \
+     o.updated_at, f.key AS field_key, v.value AS field_value, \
+     (SELECT string_agg(d.domain, ' ' ORDER BY d.domain) FROM organization_domains d \
+      WHERE d.organization_id = o.id) AS domains \
+     FROM organizations o \
      LEFT JOIN organization_field_values v ON v.organization_id = o.id \
      LEFT JOIN organization_fields f ON f.id = v.field_id";
 
@@ -40,10 +46,13 @@ pub(super) async fn load_organizations(
         let id: i64 = row.try_get("id")?;
         if organizations.last().map(|o| o.id) != Some(id) {
             let tags: String = row.try_get("tags")?;
+            let domains: Option<String> = row.try_get("domains")?;
             organizations.push(Organization {
                 id,
                 name: row.try_get("name")?,
-                domain_names: Vec::new(),
+                domain_names: domains
+                    .map(|list| list.split(' ').map(str::to_string).collect())
+                    .unwrap_or_default(),
                 tags: tags_from_column(&tags)?,
                 notes: row.try_get("notes")?,
                 organization_fields: CustomValues::new(),
@@ -57,24 +66,6 @@ pub(super) async fn load_organizations(
             row.try_get("field_key")?,
             row.try_get("field_value")?,
         )?;
-    }
-    if organizations.is_empty() {
-        return Ok(organizations);
-    }
-    let sql = format!(
-        "SELECT organization_id, domain FROM organization_domains \
-         WHERE organization_id IN ({}) ORDER BY domain",
-        placeholders(1, organizations.len())
-    );
-    let ids: Vec<Bind> = organizations.iter().map(|o| Bind::Int(o.id)).collect();
-    let domains = bind_all(sqlx::query(AssertSqlSafe(sql)), &ids)
-        .fetch_all(&mut *conn)
-        .await?;
-    for row in domains {
-        let owner: i64 = row.try_get(0)?;
-        if let Some(organization) = organizations.iter_mut().find(|o| o.id == owner) {
-            organization.domain_names.push(row.try_get(1)?);
-        }
     }
     Ok(organizations)
 }
