@@ -79,6 +79,10 @@ pub enum TokenCommand {
         role: TokenRole,
         #[arg(long)]
         name: String,
+        /// The email of the agent or admin the token belongs to; Zendesk clients need it
+        /// (Basic authentication as `{email}/token`)
+        #[arg(long)]
+        owner: Option<String>,
         /// The database the server uses [default: sqlite://wasmdesk.db]
         #[arg(long, env = "WASMDESK_DATABASE_URL")]
         database: Option<String>,
@@ -224,12 +228,30 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token(TokenCommand::Create {
             role,
             name,
+            owner,
             database,
         }) => {
             let database = database.unwrap_or_else(|| DEFAULT_DATABASE.to_string());
             let secret = tokio_runtime()?.block_on(async {
                 let store = Store::connect(&database).await?;
-                let (_, secret) = store.create_token(&name, role, None).await?;
+                let owner_id = match &owner {
+                    Some(email) => Some(
+                        store
+                            .user_by_email(email)
+                            .await?
+                            .ok_or_else(|| {
+                                anyhow::anyhow!(
+                                    "--owner {email}: no user has this email in {database}; \
+                                     create the agent first (POST /api/v2/users with role agent)"
+                                )
+                            })?
+                            .id,
+                    ),
+                    None => None,
+                };
+                let (_, secret) = store
+                    .create_owned_token(&name, role, owner_id, None)
+                    .await?;
                 store.close().await;
                 anyhow::Ok(secret)
             })?;

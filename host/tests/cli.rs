@@ -299,3 +299,50 @@ fn run_on_a_ticket_without_a_database_creates_nothing_and_says_where_it_looked()
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert!(left.is_empty(), "nothing written: {left:?}");
 }
+
+/// `wasmdesk token create --owner EMAIL` makes a token its owner can use as Zendesk clients do;
+/// an unknown owner is an error naming the email and the database, and nothing is created.
+#[test]
+fn token_create_with_an_owner() {
+    use wasmdesk_host::domain::UserDraft;
+    use wasmdesk_host::store::Store;
+
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("desk.db").display());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = Store::connect(&database).await.unwrap();
+        let agent: UserDraft = serde_json::from_value(serde_json::json!({
+            "name": "Ann", "email": "ann@support.example", "role": "agent"
+        }))
+        .unwrap();
+        store.create_user(agent).await.unwrap();
+        store.close().await;
+    });
+    let create = |owner: &str| {
+        wasmdesk(&[
+            "token", "create", "--role", "agent", "--name", "zenpy", "--owner", owner,
+            "--database", &database,
+        ])
+    };
+
+    let refused = create("nobody@support.example");
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("nobody@support.example") && message.contains("desk.db"),
+        "{message}"
+    );
+
+    let made = create("ann@support.example");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let secret = String::from_utf8(made.stdout).unwrap().trim().to_string();
+    runtime.block_on(async {
+        let store = Store::connect(&database).await.unwrap();
+        let tokens = store.tokens().await.unwrap();
+        assert_eq!(tokens.len(), 1, "the refused call created nothing");
+        let token = store.token_by_secret(&secret).await.unwrap().unwrap();
+        assert_eq!(token.owner_email.as_deref(), Some("ann@support.example"));
+        store.close().await;
+    });
+}

@@ -627,7 +627,7 @@ async fn tokens_and_roles() {
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
         assert_eq!(
             response.headers()["www-authenticate"],
-            "Bearer realm=\"wasmdesk\""
+            "Bearer realm=\"wasmdesk\", Basic realm=\"wasmdesk\""
         );
         let (status, body) = server
             .call(Some("wdk_not-a-token"), Method::GET, "/api/v2/users", None)

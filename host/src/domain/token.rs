@@ -17,6 +17,14 @@ pub struct ApiToken {
     pub id: i64,
     pub name: String,
     pub role: TokenRole,
+    /// The agent or admin the token belongs to. Only an owned token works with Zendesk's
+    /// Basic authentication (`{owner_email}/token` as the user name, the token as password).
+    pub owner_id: Option<i64>,
+    pub owner_email: Option<String>,
+    /// Whether the owner is (still) an agent or admin: a demoted owner's token stops working.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub owner_is_staff: bool,
     pub created_at: Timestamp,
     pub last_used_at: Option<Timestamp>,
 }
@@ -27,4 +35,7 @@ pub struct ApiToken {
 pub struct TokenDraft {
     pub name: String,
     pub role: TokenRole,
+    /// The agent or admin the token belongs to; needed for Basic authentication.
+    #[serde(default)]
+    pub owner_id: Option<i64>,
 }

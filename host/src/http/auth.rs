@@ -1,7 +1,11 @@
-//! Bearer tokens: `Authorization: Bearer wdk_...`. A handler names the role it needs by the
-//! extractor it takes: [`Agent`] (any valid token) or [`Admin`].
+//! API tokens: `Authorization: Bearer wdk_...`, or as Zendesk clients send them,
+//! `Authorization: Basic base64("{email}/token:wdk_...")` where the email is the token's owner's.
+//! A handler names the role it needs by the extractor it takes: [`Agent`] (any valid token) or
+//! [`Admin`].
 
 use axum::extract::FromRequestParts;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
@@ -18,6 +22,54 @@ pub struct MetricsReader;
 /// A caller with an admin token.
 pub struct Admin(pub ApiToken);
 
+/// How the caller presented a token.
+enum Credentials<'a> {
+    /// `Authorization: Bearer <token>`.
+    Bearer(&'a str),
+    /// Zendesk's token authentication: `Basic base64("{email}/token:{token}")`.
+    ZendeskToken { email: String, secret: String },
+}
+
+/// Reads the Authorization header: a Bearer token, or Zendesk's Basic `{email}/token:{token}`.
+/// Basic with a password is refused: the desk keeps no passwords.
+fn credentials(header: &str) -> Result<Credentials<'_>, ApiError> {
+    let (scheme, value) = header.split_once(' ').unwrap_or((header, ""));
+    let value = value.trim();
+    if scheme.eq_ignore_ascii_case("bearer") && !value.is_empty() {
+        return Ok(Credentials::Bearer(value));
+    }
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(ApiError::unauthorized(
+            "the Authorization header must be `Bearer <token>` or, as Zendesk clients send it, \
+             `Basic base64({email}/token:{token})`",
+        ));
+    }
+    let decoded = BASE64
+        .decode(value)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or_else(|| {
+            ApiError::unauthorized(
+                "Basic credentials must be base64 of UTF-8 `{email}/token:{token}`",
+            )
+        })?;
+    let (user, secret) = decoded.split_once(':').ok_or_else(|| {
+        ApiError::unauthorized("Basic credentials must be `{email}/token:{token}` (no colon found)")
+    })?;
+    match user.strip_suffix("/token") {
+        Some(email) if !email.trim().is_empty() && !secret.is_empty() => {
+            Ok(Credentials::ZendeskToken {
+                email: email.trim().to_string(),
+                secret: secret.to_string(),
+            })
+        }
+        _ => Err(ApiError::unauthorized(
+            "password authentication is not supported: use an API token, as Basic \
+             `{email}/token:{token}` (the token's owner's email) or as `Bearer <token>`",
+        )),
+    }
+}
+
 async fn authenticate(parts: &Parts, state: &AppState) -> Result<ApiToken, ApiError> {
     let header = parts
         .headers
@@ -29,19 +81,39 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<ApiToken, ApiEr
         })?
         .to_str()
         .map_err(|_| ApiError::unauthorized("the Authorization header is not text"))?;
-    let secret = header
-        .strip_prefix("Bearer ")
-        .or_else(|| header.strip_prefix("bearer "))
-        .map(str::trim)
-        .filter(|secret| !secret.is_empty())
-        .ok_or_else(|| {
-            ApiError::unauthorized("the Authorization header must be `Bearer <token>`")
-        })?;
-    let token = state
-        .store
-        .token_by_secret(secret)
-        .await?
-        .ok_or_else(|| ApiError::unauthorized("the API token is unknown or was revoked"))?;
+    let unknown = || ApiError::unauthorized("the API token is unknown or was revoked");
+    let token = match credentials(header)? {
+        Credentials::Bearer(secret) => state
+            .store
+            .token_by_secret(secret)
+            .await?
+            .ok_or_else(unknown)?,
+        Credentials::ZendeskToken { email, secret } => {
+            let token = state
+                .store
+                .token_by_secret(&secret)
+                .await?
+                .ok_or_else(unknown)?;
+            let Some(owner) = token.owner_email.as_deref() else {
+                return Err(ApiError::unauthorized(
+                    "this token has no owner, so it works only as `Bearer <token>`; for Basic \
+                     `{email}/token:{token}` create a token with an owner (owner_id, or \
+                     `wasmdesk token create --owner EMAIL`)",
+                ));
+            };
+            if !owner.eq_ignore_ascii_case(&email) {
+                return Err(ApiError::unauthorized(format!(
+                    "the token does not belong to {email}: use its owner's email before /token"
+                )));
+            }
+            if !token.owner_is_staff {
+                return Err(ApiError::unauthorized(format!(
+                    "{owner} is no longer an agent or admin, so their tokens no longer work"
+                )));
+            }
+            token
+        }
+    };
     if let Err(error) = state.store.touch_token(&token).await {
         tracing::warn!(%error, "could not record token use");
     }

@@ -124,7 +124,7 @@ impl IntoResponse for ApiError {
         if unauthorized {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"wasmdesk\""),
+                HeaderValue::from_static("Bearer realm=\"wasmdesk\", Basic realm=\"wasmdesk\""),
             );
         }
         if let Some(seconds) = retry_after {

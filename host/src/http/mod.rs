@@ -27,6 +27,7 @@ use axum::http::{HeaderName, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::PrometheusHandle;
+use tower::ServiceExt;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -177,10 +178,40 @@ pub fn app_with(store: Store, rules: Rules, options: HttpOptions) -> Router {
             tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid));
-    match cors {
+    let router = match cors {
         Some(cors) => router.layer(cors),
         None => router,
+    };
+    // Outside the router: the path must be rewritten before routing.
+    Router::new().fallback_service(router.map_request(without_json_suffix))
+}
+
+/// The one route whose own name ends in `.json`.
+const OPENAPI_PATH: &str = "/api/v2/openapi.json";
+
+/// Zendesk clients build paths with a `.json` suffix (`/api/v2/users.json`,
+/// `/api/v2/tickets/42.json`, `/api/v2/users/search.json`): every API route answers to both
+/// forms, by dropping the suffix before routing (the OpenAPI document lists the plain form).
+fn without_json_suffix(mut request: Request) -> Request {
+    let path = request.uri().path();
+    let Some(plain) = path
+        .strip_suffix(".json")
+        .filter(|_| path.starts_with("/api/v2/") && path != OPENAPI_PATH)
+    else {
+        return request;
+    };
+    let path_and_query = match request.uri().query() {
+        Some(query) => format!("{plain}?{query}"),
+        None => plain.to_string(),
+    };
+    let mut parts = request.uri().clone().into_parts();
+    if let Ok(path_and_query) = path_and_query.parse() {
+        parts.path_and_query = Some(path_and_query);
+        if let Ok(uri) = axum::http::Uri::from_parts(parts) {
+            *request.uri_mut() = uri;
+        }
     }
+    request
 }
 
 /// Browsers may call the API from `origins` only (exact origins, e.g. `https://console.example.com`);

@@ -36,7 +36,8 @@ pub struct TokenBody {
 pub struct CreatedToken {
     #[serde(flatten)]
     token: ApiToken,
-    /// Send as `Authorization: Bearer <value>`.
+    /// Send as `Authorization: Bearer <value>`, or, for an owned token, as the password of
+    /// Basic authentication with `{owner_email}/token` as the user name.
     value: String,
 }
 
@@ -66,7 +67,12 @@ async fn create(
 ) -> ApiResult<(StatusCode, Json<CreatedTokenEnvelope>)> {
     let (token, value) = state
         .store
-        .create_token(&body.token.name, body.token.role, None)
+        .create_owned_token(
+            &body.token.name,
+            body.token.role,
+            body.token.owner_id,
+            None,
+        )
         .await?;
     Ok((
         StatusCode::CREATED,

@@ -3,12 +3,12 @@
 //! Secrets are 256 random bits, so a fast hash is enough: there is nothing to brute-force.
 
 use sha2::{Digest, Sha256};
-use sqlx::Row;
+use sqlx::{AssertSqlSafe, Row};
 
 use super::rows::parse_column;
 use super::{Store, StoreError, now_millis};
 use crate::domain::token::{ApiToken, TokenRole};
-use crate::domain::{Problems, Timestamp};
+use crate::domain::{Problems, Timestamp, UserRole};
 
 /// Every secret starts with this, so that leaked tokens are recognisable (secret scanners).
 pub const SECRET_PREFIX: &str = "wdk_";
@@ -27,13 +27,22 @@ fn new_secret() -> Result<String, StoreError> {
     Ok(format!("{SECRET_PREFIX}{hex}"))
 }
 
+/// A token's columns with its owner's email and role.
+const TOKEN_SELECT: &str = "SELECT t.id, t.name, t.role, t.owner_id, u.email AS owner_email, \
+     u.role AS owner_role, t.created_at, t.last_used_at \
+     FROM api_tokens t LEFT JOIN users u ON u.id = t.owner_id";
+
 fn token_from_row(row: &sqlx::any::AnyRow) -> Result<ApiToken, StoreError> {
     let role: String = row.try_get("role")?;
     let last_used_at: Option<i64> = row.try_get("last_used_at")?;
+    let owner_role: Option<String> = row.try_get("owner_role")?;
     Ok(ApiToken {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
         role: parse_column(&role)?,
+        owner_id: row.try_get("owner_id")?,
+        owner_email: row.try_get("owner_email")?,
+        owner_is_staff: owner_role.is_some_and(|role| role == "agent" || role == "admin"),
         created_at: Timestamp(row.try_get("created_at")?),
         last_used_at: last_used_at.map(Timestamp),
     })
@@ -48,8 +57,35 @@ impl Store {
         role: TokenRole,
         secret: Option<&str>,
     ) -> Result<(ApiToken, String), StoreError> {
+        self.create_owned_token(name, role, None, secret).await
+    }
+
+    /// Creates a token belonging to `owner_id`, which must be an agent or admin.
+    pub async fn create_owned_token(
+        &self,
+        name: &str,
+        role: TokenRole,
+        owner_id: Option<i64>,
+        secret: Option<&str>,
+    ) -> Result<(ApiToken, String), StoreError> {
         let name = name.trim();
         let mut problems = Problems::default();
+        if let Some(owner) = owner_id {
+            match self.user(owner).await {
+                Ok(user) if user.role != UserRole::EndUser => {}
+                Ok(user) => problems.add(
+                    "owner_id",
+                    format!(
+                        "user {owner} ({}) is an end-user; a token belongs to an agent or admin",
+                        user.email.as_deref().unwrap_or(&user.name)
+                    ),
+                ),
+                Err(StoreError::NotFound { .. }) => {
+                    problems.add("owner_id", format!("there is no user {owner}"))
+                }
+                Err(other) => return Err(other),
+            }
+        }
         if name.is_empty() || name.chars().count() > 100 {
             problems.add("name", "must be 1 to 100 characters");
         }
@@ -65,10 +101,12 @@ impl Store {
             return Err(problems.into());
         }
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO api_tokens (name, role, secret_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            "INSERT INTO api_tokens (name, role, owner_id, secret_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(name)
         .bind(role.name())
+        .bind(owner_id)
         .bind(hash(&secret))
         .bind(now_millis())
         .fetch_one(&self.pool)
@@ -78,9 +116,7 @@ impl Store {
     }
 
     pub async fn token(&self, id: i64) -> Result<ApiToken, StoreError> {
-        let row = sqlx::query(
-            "SELECT id, name, role, created_at, last_used_at FROM api_tokens WHERE id = $1",
-        )
+        let row = sqlx::query(AssertSqlSafe(format!("{TOKEN_SELECT} WHERE t.id = $1")))
         .bind(id)
         .fetch_optional(&self.pool)
         .await?
@@ -90,9 +126,9 @@ impl Store {
 
     /// The token whose secret this is, if any.
     pub async fn token_by_secret(&self, secret: &str) -> Result<Option<ApiToken>, StoreError> {
-        let row = sqlx::query(
-            "SELECT id, name, role, created_at, last_used_at FROM api_tokens WHERE secret_hash = $1",
-        )
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "{TOKEN_SELECT} WHERE t.secret_hash = $1"
+        )))
         .bind(hash(secret))
         .fetch_optional(&self.pool)
         .await?;
@@ -114,9 +150,7 @@ impl Store {
     }
 
     pub async fn tokens(&self) -> Result<Vec<ApiToken>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, name, role, created_at, last_used_at FROM api_tokens ORDER BY id",
-        )
+        let rows = sqlx::query(AssertSqlSafe(format!("{TOKEN_SELECT} ORDER BY t.id")))
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(token_from_row).collect()

@@ -1,0 +1,253 @@
+//! What Zendesk clients send, answered as Zendesk answers it: paths with a `.json` suffix, and
+//! token authentication as Basic `{email}/token:{token}` beside Bearer. On SQLite, and on
+//! PostgreSQL when `WASMDESK_TEST_DATABASE_URL` is set.
+
+mod common;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use common::desk::{Desk, Plugins};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// `Authorization: Basic base64(user:password)`, as client libraries build it.
+fn basic(user: &str, password: &str) -> String {
+    format!("Basic {}", BASE64.encode(format!("{user}:{password}")))
+}
+
+async fn with_header(desk: &Desk, path: &str, authorization: &str) -> (StatusCode, Value) {
+    desk.send(
+        desk.client
+            .get(desk.url(path))
+            .header("authorization", authorization),
+    )
+    .await
+}
+
+/// An agent with a token of their own; returns (email, secret).
+async fn owned_agent_token(desk: &Desk) -> (String, String) {
+    let agent = desk
+        .ok(
+            Method::POST,
+            "/api/v2/users",
+            Some(json!({"user": {"name": "Ann Agent", "email": "ann@support.example", "role": "agent"}})),
+        )
+        .await;
+    let owner = agent["user"]["id"].as_i64().unwrap();
+    let (status, created) = desk
+        .admin(
+            Method::POST,
+            "/api/v2/tokens",
+            Some(json!({"token": {"name": "zenpy", "role": "agent", "owner_id": owner}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["token"]["owner_id"], owner);
+    assert_eq!(created["token"]["owner_email"], "ann@support.example");
+    (
+        "ann@support.example".to_string(),
+        created["token"]["value"].as_str().unwrap().to_string(),
+    )
+}
+
+#[tokio::test]
+async fn every_api_path_also_answers_with_a_json_suffix() {
+    for desk in Desk::each("json_suffix", Plugins::None).await {
+        let created = desk
+            .ok(
+                Method::POST,
+                "/api/v2/users.json",
+                Some(json!({"user": {"name": "Ada", "email": "ada@shop.example"}})),
+            )
+            .await;
+        let id = created["user"]["id"].as_i64().unwrap();
+
+        // A resource by id: never "is not an id".
+        let (status, shown) = desk
+            .admin(Method::GET, &format!("/api/v2/users/{id}.json"), None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{shown}");
+        assert_eq!(shown["user"]["email"], "ada@shop.example");
+
+        // Nested collections, with their query strings kept.
+        let (status, found) = desk
+            .admin(
+                Method::GET,
+                "/api/v2/users/search.json?query=ada%40shop.example",
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{found}");
+        assert_eq!(found["users"][0]["id"], id);
+        let ticket = desk
+            .ok(
+                Method::POST,
+                "/api/v2/tickets.json",
+                Some(json!({"ticket": {"subject": "Parcel", "description": "Where is it?",
+                                       "requester_id": id}})),
+            )
+            .await;
+        let ticket = ticket["ticket"]["id"].as_i64().unwrap();
+        let (status, updated) = desk
+            .admin(
+                Method::PUT,
+                &format!("/api/v2/tickets/{ticket}.json"),
+                Some(json!({"ticket": {"status": "open"}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{updated}");
+        assert_eq!(updated["ticket"]["status"], "open");
+        let (status, listed) = desk
+            .admin(
+                Method::GET,
+                "/api/v2/tickets.json?page[size]=1",
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{listed}");
+        assert_eq!(listed["tickets"].as_array().unwrap().len(), 1);
+
+        // The plain form is unchanged, the OpenAPI document keeps its own name, and an unknown
+        // path is still a 404 in either form.
+        let (status, _) = desk.admin(Method::GET, "/api/v2/users", None).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, document) = desk.admin(Method::GET, "/api/v2/openapi.json", None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(document["paths"]["/api/v2/users"].is_object());
+        assert!(document["paths"]["/api/v2/users.json"].is_null());
+        let (status, _) = desk.admin(Method::GET, "/api/v2/nothing.json", None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+}
+
+#[tokio::test]
+async fn zendesk_token_authentication_is_basic_email_slash_token() {
+    for desk in Desk::each("basic_token_auth", Plugins::None).await {
+        let (email, secret) = owned_agent_token(&desk).await;
+
+        // As zenpy and node-zendesk send it, any case of the email.
+        let (status, answer) =
+            with_header(&desk, "/api/v2/users.json", &basic(&format!("{email}/token"), &secret))
+                .await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        let (status, _) = with_header(
+            &desk,
+            "/api/v2/users.json",
+            &basic("ANN@Support.Example/token", &secret),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        // Bearer works with the same token.
+        let (status, _) = with_header(&desk, "/api/v2/users", &format!("Bearer {secret}")).await;
+        assert_eq!(status, StatusCode::OK);
+
+        // Someone else's email with this token: 401, saying whose email to use.
+        let (status, refused) = with_header(
+            &desk,
+            "/api/v2/users",
+            &basic("mallory@support.example/token", &secret),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{refused}");
+        assert!(
+            refused["description"]
+                .as_str()
+                .unwrap()
+                .contains("does not belong to mallory@support.example"),
+            "{refused}"
+        );
+
+        // A password is never accepted; the error says to use /token.
+        let response = desk
+            .client
+            .get(desk.url("/api/v2/users"))
+            .header("authorization", basic(&email, "hunter2"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        let challenge = response.headers()["www-authenticate"].to_str().unwrap().to_string();
+        assert!(challenge.contains("Bearer") && challenge.contains("Basic"), "{challenge}");
+        let refused: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+        assert!(
+            refused["description"].as_str().unwrap().contains("/token"),
+            "{refused}"
+        );
+
+        // A token without an owner works as Bearer only, and says how to get one that works.
+        let (status, refused) = with_header(
+            &desk,
+            "/api/v2/users",
+            &basic(&format!("{email}/token"), &desk.agent),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(
+            refused["description"].as_str().unwrap().contains("no owner"),
+            "{refused}"
+        );
+
+        // Garbage is a 401 with a reason, never a 5xx.
+        for header in ["Basic !!!notbase64", "Basic ", "Digest abc", "Bearer"] {
+            let (status, refused) = with_header(&desk, "/api/v2/users", header).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{header}: {refused}");
+            assert!(!refused["description"].as_str().unwrap().is_empty());
+        }
+
+        // A demoted owner's tokens stop working.
+        let owner = desk
+            .store
+            .user_by_email(&email)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        desk.ok(
+            Method::PUT,
+            &format!("/api/v2/users/{owner}"),
+            Some(json!({"user": {"role": "end-user"}})),
+        )
+        .await;
+        let (status, refused) =
+            with_header(&desk, "/api/v2/users", &basic(&format!("{email}/token"), &secret)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{refused}");
+    }
+}
+
+#[tokio::test]
+async fn a_token_belongs_to_an_agent_or_admin() {
+    for desk in Desk::each("token_owners", Plugins::None).await {
+        let customer = desk
+            .ok(
+                Method::POST,
+                "/api/v2/users",
+                Some(json!({"user": {"email": "cust@shop.example"}})),
+            )
+            .await["user"]["id"]
+            .as_i64()
+            .unwrap();
+        for (owner, expected) in [
+            (customer, "is an end-user"),
+            (999_999, "there is no user 999999"),
+        ] {
+            let (status, refused) = desk
+                .admin(
+                    Method::POST,
+                    "/api/v2/tokens",
+                    Some(json!({"token": {"name": "t", "role": "agent", "owner_id": owner}})),
+                )
+                .await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+            assert!(refused.to_string().contains(expected), "{refused}");
+        }
+        let (_, listed) = desk.admin(Method::GET, "/api/v2/tokens", None).await;
+        assert!(
+            listed["tokens"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|token| token["owner_id"].is_null()),
+            "{listed}"
+        );
+    }
+}
