@@ -321,8 +321,16 @@ fn token_create_with_an_owner() {
     });
     let create = |owner: &str| {
         wasmdesk(&[
-            "token", "create", "--role", "agent", "--name", "zenpy", "--owner", owner,
-            "--database", &database,
+            "token",
+            "create",
+            "--role",
+            "agent",
+            "--name",
+            "zenpy",
+            "--owner",
+            owner,
+            "--database",
+            &database,
         ])
     };
 
@@ -335,7 +343,11 @@ fn token_create_with_an_owner() {
     );
 
     let made = create("ann@support.example");
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
     let secret = String::from_utf8(made.stdout).unwrap().trim().to_string();
     runtime.block_on(async {
         let store = Store::connect(&database).await.unwrap();

@@ -146,7 +146,7 @@ async fn users_with_custom_fields_are_created_searched_updated_and_deleted() {
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(
-            body["details"]["query"][0]
+            body["details"]["query"][0]["description"]
                 .as_str()
                 .unwrap()
                 .contains("no user field")
@@ -199,7 +199,7 @@ async fn users_with_custom_fields_are_created_searched_updated_and_deleted() {
             .agent(Method::GET, &format!("/api/v2/users/{id}"), None)
             .await;
         assert_eq!(status, StatusCode::NOT_FOUND);
-        assert_eq!(body["error"], "not_found");
+        assert_eq!(body["error"], "RecordNotFound");
     }
 }
 
@@ -552,7 +552,7 @@ async fn groups_memberships_tickets_and_comments() {
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(
-            body["details"]["status"][0]
+            body["details"]["status"][0]["description"]
                 .as_str()
                 .unwrap()
                 .contains("new, open, pending"),
@@ -660,7 +660,7 @@ async fn tokens_and_roles() {
         ] {
             let (status, answer) = server.agent(method, path, body).await;
             assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
-            assert_eq!(answer["error"], "forbidden");
+            assert_eq!(answer["error"], "Forbidden");
         }
 
         let (status, body) = server
@@ -755,7 +755,7 @@ async fn every_error_class_has_the_one_json_shape() {
         .await;
         assert_eq!(
             (status, body["error"].as_str()),
-            (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid"))
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("RecordInvalid"))
         );
         let (status, body) = send_raw(
             Some("application/json"),
@@ -787,7 +787,7 @@ async fn every_error_class_has_the_one_json_shape() {
             .await;
         assert_eq!(
             (status, body["error"].as_str()),
-            (StatusCode::NOT_FOUND, Some("not_found"))
+            (StatusCode::NOT_FOUND, Some("InvalidEndpoint"))
         );
         let (status, body) = server.agent(Method::PATCH, "/api/v2/tickets", None).await;
         assert_eq!(

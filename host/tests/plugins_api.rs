@@ -168,7 +168,7 @@ async fn bundled_plugins_are_installed_on_first_start_and_admins_manage_them() {
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert!(
-            body["details"]["config.colour"][0]
+            body["details"]["config.colour"][0]["description"]
                 .as_str()
                 .unwrap()
                 .contains("spend_threshold"),
@@ -239,7 +239,7 @@ async fn bundled_plugins_are_installed_on_first_start_and_admins_manage_them() {
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert!(
-            body["details"]["trigger_ids"][0]
+            body["details"]["trigger_ids"][0]["description"]
                 .as_str()
                 .unwrap()
                 .contains("missing"),
@@ -454,7 +454,7 @@ async fn bad_uploads(desk: &Desk) {
         .upload(&desk.admin, "application/wasm", retail_bytes())
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    let reason = body["details"]["user_fields.service_level"][0]
+    let reason = body["details"]["user_fields.service_level"][0]["description"]
         .as_str()
         .unwrap();
     assert!(

@@ -83,8 +83,10 @@ async fn every_api_path_also_answers_with_a_json_suffix() {
             .ok(
                 Method::POST,
                 "/api/v2/tickets.json",
-                Some(json!({"ticket": {"subject": "Parcel", "description": "Where is it?",
-                                       "requester_id": id}})),
+                Some(
+                    json!({"ticket": {"subject": "Parcel", "description": "Where is it?",
+                                       "requester_id": id}}),
+                ),
             )
             .await;
         let ticket = ticket["ticket"]["id"].as_i64().unwrap();
@@ -98,11 +100,7 @@ async fn every_api_path_also_answers_with_a_json_suffix() {
         assert_eq!(status, StatusCode::OK, "{updated}");
         assert_eq!(updated["ticket"]["status"], "open");
         let (status, listed) = desk
-            .admin(
-                Method::GET,
-                "/api/v2/tickets.json?page[size]=1",
-                None,
-            )
+            .admin(Method::GET, "/api/v2/tickets.json?page[size]=1", None)
             .await;
         assert_eq!(status, StatusCode::OK, "{listed}");
         assert_eq!(listed["tickets"].as_array().unwrap().len(), 1);
@@ -126,9 +124,12 @@ async fn zendesk_token_authentication_is_basic_email_slash_token() {
         let (email, secret) = owned_agent_token(&desk).await;
 
         // As zenpy and node-zendesk send it, any case of the email.
-        let (status, answer) =
-            with_header(&desk, "/api/v2/users.json", &basic(&format!("{email}/token"), &secret))
-                .await;
+        let (status, answer) = with_header(
+            &desk,
+            "/api/v2/users.json",
+            &basic(&format!("{email}/token"), &secret),
+        )
+        .await;
         assert_eq!(status, StatusCode::OK, "{answer}");
         let (status, _) = with_header(
             &desk,
@@ -166,8 +167,14 @@ async fn zendesk_token_authentication_is_basic_email_slash_token() {
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-        let challenge = response.headers()["www-authenticate"].to_str().unwrap().to_string();
-        assert!(challenge.contains("Bearer") && challenge.contains("Basic"), "{challenge}");
+        let challenge = response.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            challenge.contains("Bearer") && challenge.contains("Basic"),
+            "{challenge}"
+        );
         let refused: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
         assert!(
             refused["description"].as_str().unwrap().contains("/token"),
@@ -183,7 +190,10 @@ async fn zendesk_token_authentication_is_basic_email_slash_token() {
         .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert!(
-            refused["description"].as_str().unwrap().contains("no owner"),
+            refused["description"]
+                .as_str()
+                .unwrap()
+                .contains("no owner"),
             "{refused}"
         );
 
@@ -195,21 +205,19 @@ async fn zendesk_token_authentication_is_basic_email_slash_token() {
         }
 
         // A demoted owner's tokens stop working.
-        let owner = desk
-            .store
-            .user_by_email(&email)
-            .await
-            .unwrap()
-            .unwrap()
-            .id;
+        let owner = desk.store.user_by_email(&email).await.unwrap().unwrap().id;
         desk.ok(
             Method::PUT,
             &format!("/api/v2/users/{owner}"),
             Some(json!({"user": {"role": "end-user"}})),
         )
         .await;
-        let (status, refused) =
-            with_header(&desk, "/api/v2/users", &basic(&format!("{email}/token"), &secret)).await;
+        let (status, refused) = with_header(
+            &desk,
+            "/api/v2/users",
+            &basic(&format!("{email}/token"), &secret),
+        )
+        .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{refused}");
     }
 }
@@ -249,5 +257,66 @@ async fn a_token_belongs_to_an_agent_or_admin() {
                 .all(|token| token["owner_id"].is_null()),
             "{listed}"
         );
+    }
+}
+
+/// Zendesk's error names, which clients map to typed exceptions (zenpy raises
+/// `RecordNotFoundException` on `RecordNotFound`, and takes a 422 named `invalid` for a search
+/// limit), with our descriptions and every failing attribute in Zendesk's detail shape.
+#[tokio::test]
+async fn errors_carry_zendesk_names_and_detail_shapes() {
+    for desk in Desk::each("zendesk_errors", Plugins::None).await {
+        let (status, body) = desk
+            .admin(Method::GET, "/api/v2/users/424242.json", None)
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(body["error"], "RecordNotFound", "{body}");
+        assert!(
+            body["description"].as_str().unwrap().contains("424242"),
+            "{body}"
+        );
+
+        let (status, body) = desk
+            .admin(Method::GET, "/api/v2/no_such_things", None)
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(body["error"], "InvalidEndpoint", "{body}");
+
+        let (status, body) = desk
+            .admin(
+                Method::POST,
+                "/api/v2/users",
+                Some(json!({"user": {"email": "not-an-address", "role": "boss"}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(body["error"], "RecordInvalid", "{body}");
+        for attribute in ["email", "role"] {
+            let detail = &body["details"][attribute][0];
+            assert_eq!(detail["error"], "InvalidValue", "{body}");
+            assert!(
+                !detail["description"].as_str().unwrap().is_empty(),
+                "{body}"
+            );
+        }
+        let (status, body) = desk
+            .admin(
+                Method::POST,
+                "/api/v2/tickets",
+                Some(json!({"ticket": {"subject": "No requester", "description": "x"}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            body["details"]["requester_id"][0]["error"], "BlankValue",
+            "{body}"
+        );
+
+        let (status, body) = desk.call(None, Method::GET, "/api/v2/users", None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body["error"], "Couldn't authenticate you", "{body}");
+        let (status, body) = desk.agent(Method::GET, "/api/v2/tokens", None).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(body["error"], "Forbidden", "{body}");
     }
 }

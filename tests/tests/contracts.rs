@@ -216,20 +216,23 @@ async fn typed_configuration_is_refused_with_what_the_key_accepts() {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         let details = &body["details"];
         assert!(
-            details["config.priority"][0]
+            details["config.priority"][0]["description"]
                 .as_str()
                 .unwrap()
                 .contains("one of: low, normal, high, urgent"),
             "{body}"
         );
         assert!(
-            details["config.spend_threshold"][0]
+            details["config.spend_threshold"][0]["description"]
                 .as_str()
                 .unwrap()
                 .contains("a decimal number"),
             "{body}"
         );
-        assert!(details["config.group"][0].as_str().is_some(), "{body}");
+        assert!(
+            details["config.group"][0]["description"].as_str().is_some(),
+            "{body}"
+        );
         // Nothing was saved; good values are.
         let shown = desk
             .ok(Method::GET, &format!("/api/v2/plugins/{retail}"), None)

@@ -4,10 +4,10 @@
 //! [`Admin`].
 
 use axum::extract::FromRequestParts;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 
 use super::AppState;
 use super::error::ApiError;

@@ -1,5 +1,9 @@
-//! The one error shape of the API: `{"error": CODE, "description": "...", "details": {...}}`,
-//! with a status that says whose fault it is, and a description a person can act on.
+//! The one error shape of the API: `{"error": NAME, "description": "...", "details": {...}}`,
+//! with a status that says whose fault it is, and a description a person can act on. Where
+//! Zendesk has a name for the error, it is Zendesk's (`RecordNotFound`, `RecordInvalid`,
+//! `InvalidEndpoint`, `Forbidden`, "Couldn't authenticate you"): Zendesk clients map these names
+//! to typed exceptions. `details` lists every failing attribute as Zendesk does,
+//! `{"email": [{"description": "...", "error": "InvalidValue"}]}`.
 
 use std::collections::BTreeMap;
 
@@ -22,16 +26,47 @@ pub struct ApiError {
     pub retry_after: Option<u32>,
 }
 
+/// Zendesk's name for a 404 of a record that does not exist.
+pub const RECORD_NOT_FOUND: &str = "RecordNotFound";
+/// Zendesk's name for a 422: the request names attributes with values that are not accepted.
+pub const RECORD_INVALID: &str = "RecordInvalid";
+
 /// The body of every error response.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
-    /// Machine-readable: `invalid`, `not_found`, `conflict`, `malformed_json`, `unauthorized`, ...
+    /// Machine-readable, Zendesk's names where Zendesk has one: `RecordNotFound`,
+    /// `InvalidEndpoint`, `RecordInvalid`, `Forbidden`, `Couldn't authenticate you`; ours
+    /// otherwise: `conflict`, `update_conflict`, `malformed_json`, `bad_request`,
+    /// `payload_too_large`, `unavailable`, `internal`, ...
     pub error: String,
     /// What went wrong and how to fix it.
     pub description: String,
-    /// Reasons by attribute, for `invalid`.
+    /// Every failing attribute with its reasons, for `RecordInvalid`.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub details: BTreeMap<String, Vec<String>>,
+    pub details: BTreeMap<String, Vec<ErrorDetail>>,
+}
+
+/// One reason an attribute was refused.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// The reason, for a person.
+    pub description: String,
+    /// Zendesk's kind of reason: `BlankValue` (a required value is missing) or `InvalidValue`.
+    pub error: String,
+}
+
+impl ErrorDetail {
+    fn new(description: String) -> ErrorDetail {
+        let error = if description.starts_with("is required") {
+            "BlankValue"
+        } else {
+            "InvalidValue"
+        };
+        ErrorDetail {
+            description,
+            error: error.to_string(),
+        }
+    }
 }
 
 impl ApiError {
@@ -48,7 +83,7 @@ impl ApiError {
     pub fn not_found(what: impl std::fmt::Display) -> Self {
         ApiError::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            RECORD_NOT_FOUND,
             format!("{what} not found"),
         )
     }
@@ -62,7 +97,7 @@ impl ApiError {
         let reason = reason.into();
         let mut error = ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid",
+            RECORD_INVALID,
             format!("{key}: {reason}"),
         );
         error.details.insert(key.to_string(), vec![reason]);
@@ -70,11 +105,15 @@ impl ApiError {
     }
 
     pub fn unauthorized(description: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", description)
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "Couldn't authenticate you",
+            description,
+        )
     }
 
     pub fn forbidden(description: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::FORBIDDEN, "forbidden", description)
+        ApiError::new(StatusCode::FORBIDDEN, "Forbidden", description)
     }
 
     /// The error for a response status that carries no body of ours (timeouts, 405, 404 of an
@@ -82,7 +121,7 @@ impl ApiError {
     pub fn for_status(status: StatusCode) -> Self {
         let (code, description) = match status {
             StatusCode::NOT_FOUND => (
-                "not_found",
+                "InvalidEndpoint",
                 "no such endpoint; see /api/v2/openapi.json for the API",
             ),
             StatusCode::METHOD_NOT_ALLOWED => (
@@ -118,7 +157,16 @@ impl IntoResponse for ApiError {
         let body = ErrorBody {
             error: self.code.to_string(),
             description: self.description,
-            details: self.details,
+            details: self
+                .details
+                .into_iter()
+                .map(|(attribute, reasons)| {
+                    (
+                        attribute,
+                        reasons.into_iter().map(ErrorDetail::new).collect(),
+                    )
+                })
+                .collect(),
         };
         let mut response = (self.status, Json(body)).into_response();
         if unauthorized {
@@ -151,7 +199,7 @@ impl From<StoreError> for ApiError {
             StoreError::Rejected(problems) => {
                 let mut error = ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid",
+                    RECORD_INVALID,
                     format!("the request is invalid: {problems}"),
                 );
                 error.details = problems.0;
@@ -190,7 +238,7 @@ impl From<JsonRejection> for ApiError {
             ),
             JsonRejection::JsonDataError(_) => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid",
+                RECORD_INVALID,
                 format!(
                     "the JSON does not have the expected shape: {}",
                     rejection.body_text()

@@ -29,7 +29,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
             let at = error.path().to_string();
             ApiError::new(
                 axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid",
+                super::error::RECORD_INVALID,
                 format!(
                     "the JSON does not have the expected shape: {at}: {}",
                     error.inner()

@@ -67,12 +67,7 @@ async fn create(
 ) -> ApiResult<(StatusCode, Json<CreatedTokenEnvelope>)> {
     let (token, value) = state
         .store
-        .create_owned_token(
-            &body.token.name,
-            body.token.role,
-            body.token.owner_id,
-            None,
-        )
+        .create_owned_token(&body.token.name, body.token.role, body.token.owner_id, None)
         .await?;
     Ok((
         StatusCode::CREATED,

@@ -117,10 +117,10 @@ impl Store {
 
     pub async fn token(&self, id: i64) -> Result<ApiToken, StoreError> {
         let row = sqlx::query(AssertSqlSafe(format!("{TOKEN_SELECT} WHERE t.id = $1")))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or_else(|| StoreError::not_found(format!("token {id}")))?;
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::not_found(format!("token {id}")))?;
         token_from_row(&row)
     }
 
@@ -151,8 +151,8 @@ impl Store {
 
     pub async fn tokens(&self) -> Result<Vec<ApiToken>, StoreError> {
         let rows = sqlx::query(AssertSqlSafe(format!("{TOKEN_SELECT} ORDER BY t.id")))
-        .fetch_all(&self.pool)
-        .await?;
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(token_from_row).collect()
     }
 
