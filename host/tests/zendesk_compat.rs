@@ -320,3 +320,196 @@ async fn errors_carry_zendesk_names_and_detail_shapes() {
         assert_eq!(body["error"], "Forbidden", "{body}");
     }
 }
+
+/// `users/me`, `show_many` and the global search, as Zendesk clients call them.
+#[tokio::test]
+async fn me_show_many_and_search() {
+    for desk in Desk::each("zendesk_lookups", Plugins::None).await {
+        let (email, secret) = owned_agent_token(&desk).await;
+        let me = desk
+            .send(
+                desk.client
+                    .get(desk.url("/api/v2/users/me.json"))
+                    .header("authorization", basic(&format!("{email}/token"), &secret)),
+            )
+            .await;
+        assert_eq!(me.0, StatusCode::OK, "{}", me.1);
+        assert_eq!(me.1["user"]["email"], email);
+        // The test's agent token has no owner: a 404 that says how to give it one.
+        let (status, body) = desk.agent(Method::GET, "/api/v2/users/me", None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+        assert!(
+            body["description"].as_str().unwrap().contains("owner"),
+            "{body}"
+        );
+
+        let organization = desk
+            .ok(
+                Method::POST,
+                "/api/v2/organizations",
+                Some(
+                    json!({"organization": {"name": "Shop Inc", "domain_names": ["shop.example"]}}),
+                ),
+            )
+            .await["organization"]["id"]
+            .as_i64()
+            .unwrap();
+        let mut customers = Vec::new();
+        for (name, address) in [("Ada", "ada@shop.example"), ("Bob", "bob@shop.example")] {
+            let user = desk
+                .ok(
+                    Method::POST,
+                    "/api/v2/users",
+                    Some(json!({"user": {"name": name, "email": address}})),
+                )
+                .await;
+            customers.push(user["user"]["id"].as_i64().unwrap());
+        }
+        let (ada, bob) = (customers[0], customers[1]);
+        let mut tickets = Vec::new();
+        for requester in [ada, bob, ada] {
+            let ticket = desk
+                .ok(
+                    Method::POST,
+                    "/api/v2/tickets",
+                    Some(
+                        json!({"ticket": {"subject": "Parcel", "description": "Where?",
+                                           "requester_id": requester}}),
+                    ),
+                )
+                .await;
+            tickets.push(ticket["ticket"]["id"].as_i64().unwrap());
+        }
+        desk.ok(
+            Method::PUT,
+            &format!("/api/v2/tickets/{}", tickets[2]),
+            Some(json!({"ticket": {"status": "open"}})),
+        )
+        .await;
+
+        // show_many: in id order, unknown ids left out, bad input a 400 saying what to send.
+        let ids = |body: &Value, key: &str| -> Vec<i64> {
+            body[key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|item| item["id"].as_i64().unwrap())
+                .collect()
+        };
+        let found = desk
+            .ok(
+                Method::GET,
+                &format!("/api/v2/users/show_many.json?ids={bob},424242,{ada}"),
+                None,
+            )
+            .await;
+        assert_eq!(ids(&found, "users"), [ada, bob]);
+        let found = desk
+            .ok(
+                Method::GET,
+                &format!(
+                    "/api/v2/tickets/show_many?ids={},{}",
+                    tickets[1], tickets[0]
+                ),
+                None,
+            )
+            .await;
+        assert_eq!(ids(&found, "tickets"), [tickets[0], tickets[1]]);
+        let found = desk
+            .ok(
+                Method::GET,
+                &format!("/api/v2/organizations/show_many?ids={organization}"),
+                None,
+            )
+            .await;
+        assert_eq!(ids(&found, "organizations"), [organization]);
+        let too_many = (1..=101)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        for query in ["ids=1,x", "ids=", "", &format!("ids={too_many}")] {
+            let (status, body) = desk
+                .admin(
+                    Method::GET,
+                    &format!("/api/v2/users/show_many?{query}"),
+                    None,
+                )
+                .await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+            assert!(
+                body["description"].as_str().unwrap().contains("ids"),
+                "{body}"
+            );
+        }
+
+        // Search, one type at a time, each result tagged with its type.
+        let found = desk
+            .ok(
+                Method::GET,
+                "/api/v2/search.json?query=type%3Auser%20email%3Abob%40shop.example",
+                None,
+            )
+            .await;
+        assert_eq!(found["count"], 1, "{found}");
+        assert_eq!(found["results"][0]["id"], bob);
+        assert_eq!(found["results"][0]["result_type"], "user");
+        let found = desk
+            .ok(
+                Method::GET,
+                &format!("/api/v2/search?query=type:ticket%20requester_id:{ada}&page[size]=1"),
+                None,
+            )
+            .await;
+        assert_eq!(found["count"], 2, "{found}");
+        assert_eq!(found["results"][0]["id"], tickets[0]);
+        assert_eq!(found["results"][0]["result_type"], "ticket");
+        let next = found["next_page"].as_str().unwrap().to_string();
+        let second = desk.ok(Method::GET, &next, None).await;
+        assert_eq!(second["results"][0]["id"], tickets[2]);
+        assert!(second["next_page"].is_null());
+        let found = desk
+            .ok(
+                Method::GET,
+                "/api/v2/search?query=type:ticket%20status:open",
+                None,
+            )
+            .await;
+        assert_eq!(found["results"][0]["id"], tickets[2], "{found}");
+        assert_eq!(found["count"], 1);
+        let found = desk
+            .ok(
+                Method::GET,
+                "/api/v2/search?query=type:organization%20name:%22shop%20inc%22",
+                None,
+            )
+            .await;
+        assert_eq!(found["results"][0]["id"], organization, "{found}");
+        assert_eq!(found["results"][0]["result_type"], "organization");
+        let counted = desk
+            .ok(
+                Method::GET,
+                "/api/v2/search/count.json?query=type:user",
+                None,
+            )
+            .await;
+        assert_eq!(
+            counted["count"], 3,
+            "the agent and two customers: {counted}"
+        );
+        for query in [
+            "email:ada@shop.example",
+            "type:widget",
+            "type:ticket%20subject:x",
+        ] {
+            let (status, body) = desk
+                .admin(Method::GET, &format!("/api/v2/search?query={query}"), None)
+                .await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {body}");
+            assert_eq!(body["error"], "RecordInvalid");
+            assert!(
+                body["details"]["query"][0]["description"].is_string(),
+                "{body}"
+            );
+        }
+    }
+}

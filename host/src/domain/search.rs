@@ -3,6 +3,8 @@
 //! `service_level:platinum`, `annual_spend>1000`, several criteria separated by spaces (all must
 //! hold). A bare address is an email search.
 
+use super::Status;
+
 /// How a field's value is compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Comparison {
@@ -105,9 +107,182 @@ fn parse_term(term: &str) -> Result<Criterion, String> {
     }
 }
 
+/// What Zendesk's global search (`/api/v2/search?query=…`) looks for. The query names its type
+/// first or anywhere (`type:user`, `type:ticket`, `type:organization`); the other terms narrow it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SearchQuery {
+    /// The user criteria of [`parse_user_query`]; none lists every user.
+    Users(Vec<Criterion>),
+    Tickets(TicketCriteria),
+    /// `name:"Shop Inc"` (any case) and/or `domain:shop.example`.
+    Organizations {
+        name: Option<String>,
+        domain: Option<String>,
+    },
+}
+
+/// The ticket terms of a search, all of which must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TicketCriteria {
+    pub status: Option<Status>,
+    pub requester_id: Option<i64>,
+    pub organization_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub group_id: Option<i64>,
+}
+
+/// The ticket terms a search understands.
+const TICKET_TERMS: &str = "status, requester_id, organization_id, assignee_id, group_id";
+
+/// Parses a global search query; the error says what was not understood and what would be.
+pub fn parse_search(query: &str) -> Result<SearchQuery, String> {
+    let terms = split_terms(query)?;
+    let mut kind = None;
+    let mut rest = Vec::new();
+    for term in terms {
+        match term.split_once(':') {
+            Some(("type", value)) if kind.is_none() => kind = Some(value.to_lowercase()),
+            Some(("type", _)) => return Err("name one type: per query".into()),
+            _ => rest.push(term),
+        }
+    }
+    if rest.len() > MAX_CRITERIA {
+        return Err(format!("at most {MAX_CRITERIA} criteria per query"));
+    }
+    match kind.as_deref() {
+        Some("user") => {
+            let criteria = rest
+                .iter()
+                .map(|term| parse_term(term))
+                .collect::<Result<_, _>>()?;
+            Ok(SearchQuery::Users(criteria))
+        }
+        Some("ticket") => {
+            let mut criteria = TicketCriteria::default();
+            for term in rest {
+                let (key, value) = term.split_once(':').ok_or_else(|| {
+                    format!(
+                        "{term:?} is not a ticket term; use key:value with one of {TICKET_TERMS}"
+                    )
+                })?;
+                let id = || {
+                    value
+                        .parse::<i64>()
+                        .map_err(|_| format!("{key} must be an id, got {value:?}"))
+                };
+                match key {
+                    "status" => {
+                        criteria.status = Some(value.parse().map_err(|e| format!("status: {e}"))?)
+                    }
+                    "requester_id" => criteria.requester_id = Some(id()?),
+                    "organization_id" => criteria.organization_id = Some(id()?),
+                    "assignee_id" => criteria.assignee_id = Some(id()?),
+                    "group_id" => criteria.group_id = Some(id()?),
+                    other => {
+                        return Err(format!(
+                            "tickets cannot be searched by {other:?}; use {TICKET_TERMS}"
+                        ));
+                    }
+                }
+            }
+            Ok(SearchQuery::Tickets(criteria))
+        }
+        Some("organization") => {
+            let (mut name, mut domain) = (None, None);
+            for term in rest {
+                match term.split_once(':') {
+                    Some(("name", value)) => name = Some(value.to_string()),
+                    Some(("domain", value)) => domain = Some(value.to_string()),
+                    _ => {
+                        return Err(format!(
+                            "{term:?}: organizations are searched by name: or domain:"
+                        ));
+                    }
+                }
+            }
+            Ok(SearchQuery::Organizations { name, domain })
+        }
+        Some(other) => Err(format!(
+            "type:{other} is not searchable; use type:user, type:ticket or type:organization"
+        )),
+        None => Err(
+            "name what to search for: type:user, type:ticket or type:organization \
+             (e.g. type:user email:ada@example.com)"
+                .into(),
+        ),
+    }
+}
+
+/// Splits a query at spaces, keeping `"quoted values"` whole (without their quotes).
+fn split_terms(query: &str) -> Result<Vec<String>, String> {
+    let mut terms = Vec::new();
+    let mut term = String::new();
+    let mut quoted = false;
+    for c in query.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            c if c.is_whitespace() && !quoted => {
+                if !term.is_empty() {
+                    terms.push(std::mem::take(&mut term));
+                }
+            }
+            c => term.push(c),
+        }
+    }
+    if quoted {
+        return Err("a quote is not closed".into());
+    }
+    if !term.is_empty() {
+        terms.push(term);
+    }
+    Ok(terms)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn global_search_queries_parse_by_type() {
+        assert_eq!(
+            parse_search("type:user email:ada@example.com").unwrap(),
+            SearchQuery::Users(vec![Criterion::Email("ada@example.com".into())])
+        );
+        assert_eq!(
+            parse_search("status:open type:ticket requester_id:7").unwrap(),
+            SearchQuery::Tickets(TicketCriteria {
+                status: Some(Status::Open),
+                requester_id: Some(7),
+                ..TicketCriteria::default()
+            })
+        );
+        assert_eq!(
+            parse_search(r#"type:organization name:"Shop Inc""#).unwrap(),
+            SearchQuery::Organizations {
+                name: Some("Shop Inc".into()),
+                domain: None
+            }
+        );
+        assert_eq!(
+            parse_search("type:user").unwrap(),
+            SearchQuery::Users(vec![])
+        );
+        for (query, says) in [
+            ("email:ada@example.com", "type:user"),
+            ("type:widget", "not searchable"),
+            (
+                "type:ticket subject:help",
+                "cannot be searched by \"subject\"",
+            ),
+            ("type:ticket status:lost", "status"),
+            ("type:ticket requester_id:ada", "must be an id"),
+            ("type:organization name:\"Shop", "quote"),
+            ("type:user type:ticket", "one type"),
+        ] {
+            let error = parse_search(query).unwrap_err();
+            assert!(error.contains(says), "{query}: {error}");
+        }
+    }
 
     #[test]
     fn zendesk_style_queries_parse() {

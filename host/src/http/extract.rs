@@ -105,6 +105,40 @@ pub struct PageParams {
     pub after: Option<String>,
 }
 
+/// `?ids=1,2,3` of Zendesk's `show_many`: 1 to 100 ids.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct IdsParams {
+    /// Comma-separated ids, at most 100 (`ids=1,2,3`).
+    pub ids: Option<String>,
+}
+
+/// Most ids one `show_many` takes, as at Zendesk.
+pub const MAX_SHOW_MANY: usize = 100;
+
+impl IdsParams {
+    pub fn ids(&self) -> Result<Vec<i64>, ApiError> {
+        let raw = self.ids.as_deref().unwrap_or_default();
+        let ids: Vec<i64> = raw
+            .split(',')
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+            .map(|id| {
+                id.parse().map_err(|_| {
+                    ApiError::bad_request(format!("ids: {id:?} is not an id; send ids=1,2,3"))
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        if ids.is_empty() || ids.len() > MAX_SHOW_MANY {
+            return Err(ApiError::bad_request(format!(
+                "send 1 to {MAX_SHOW_MANY} ids, comma-separated: ids=1,2,3 (got {})",
+                ids.len()
+            )));
+        }
+        Ok(ids)
+    }
+}
+
 impl PageParams {
     pub fn page(&self) -> Result<Page, ApiError> {
         let size = match self.size.as_deref() {

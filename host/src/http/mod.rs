@@ -12,6 +12,7 @@ mod operations;
 mod organizations;
 mod plugins;
 mod rule_runs;
+mod search;
 mod settings;
 mod tickets;
 mod tokens;
@@ -127,6 +128,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(tickets::routes())
         .merge(rule_runs::routes())
         .merge(plugins::routes())
+        .merge(search::routes())
         .merge(settings::routes())
         .merge(tokens::routes())
 }

@@ -9,7 +9,7 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::auth::Agent;
 use super::error::{ApiResult, ErrorBody};
-use super::extract::{Id, JsonBody, PageParams, QueryParams, RequestUrl, envelopes};
+use super::extract::{Id, IdsParams, JsonBody, PageParams, QueryParams, RequestUrl, envelopes};
 use super::users::UsersPage;
 use crate::domain::{Organization, OrganizationDraft};
 
@@ -22,6 +22,23 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list, create))
         .routes(routes!(show, update, delete))
         .routes(routes!(members))
+        .routes(routes!(show_many))
+}
+
+/// The organizations with these ids, in id order; unknown ids are left out.
+#[utoipa::path(get, path = "/api/v2/organizations/show_many", tag = "organizations", params(IdsParams),
+    responses((status = 200, body = OrganizationsPage), (status = 400, body = ErrorBody)))]
+async fn show_many(
+    _: Agent,
+    State(state): State<AppState>,
+    QueryParams(params): QueryParams<IdsParams>,
+) -> ApiResult<Json<OrganizationsPage>> {
+    let organizations = state.store.organizations_by_ids(&params.ids()?).await?;
+    Ok(Json(OrganizationsPage {
+        count: organizations.len() as i64,
+        organizations,
+        next_page: None,
+    }))
 }
 
 /// Lists organizations in id order.

@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::auth::Agent;
 use super::error::{ApiError, ApiResult, ErrorBody};
-use super::extract::{Id, JsonBody, PageParams, QueryParams, RequestUrl, envelopes};
+use super::extract::{Id, IdsParams, JsonBody, PageParams, QueryParams, RequestUrl, envelopes};
 use crate::domain::{Actor, Comment, Status, Ticket, TicketDraft};
 use crate::store::TicketFilter;
 
@@ -28,6 +28,23 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list, create))
         .routes(routes!(show, update))
         .routes(routes!(comments))
+        .routes(routes!(show_many))
+}
+
+/// The tickets with these ids, in id order; ids that name no ticket are left out.
+#[utoipa::path(get, path = "/api/v2/tickets/show_many", tag = "tickets", params(IdsParams),
+    responses((status = 200, body = TicketsPage), (status = 400, body = ErrorBody)))]
+async fn show_many(
+    _: Agent,
+    State(state): State<AppState>,
+    QueryParams(params): QueryParams<IdsParams>,
+) -> ApiResult<Json<TicketsPage>> {
+    let tickets = state.store.tickets_by_ids(&params.ids()?).await?;
+    Ok(Json(TicketsPage {
+        count: tickets.len() as i64,
+        tickets,
+        next_page: None,
+    }))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]

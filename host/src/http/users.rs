@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::auth::Agent;
 use super::error::{ApiError, ApiResult, ErrorBody};
-use super::extract::{Id, JsonBody, PageParams, QueryParams, RequestUrl, envelopes};
+use super::extract::{Id, IdsParams, JsonBody, PageParams, QueryParams, RequestUrl, envelopes};
 use crate::domain::search::{Criterion, parse_user_query};
 use crate::domain::{User, UserDraft, UserRole};
 
@@ -22,6 +22,44 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(show, update, delete))
         .routes(routes!(create_or_update))
         .routes(routes!(search))
+        .routes(routes!(me))
+        .routes(routes!(show_many))
+}
+
+/// The token's owner (Zendesk's "the authenticated user"). A token without an owner has none:
+/// a 404 that says how to give it one.
+#[utoipa::path(get, path = "/api/v2/users/me", tag = "users",
+    responses((status = 200, body = UserEnvelope), (status = 404, body = ErrorBody)))]
+async fn me(Agent(token): Agent, State(state): State<AppState>) -> ApiResult<Json<UserEnvelope>> {
+    let Some(owner) = token.owner_id else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            super::error::RECORD_NOT_FOUND,
+            format!(
+                "the token {:?} belongs to no user; create one with an owner (owner_id, or \
+                 `wasmdesk token create --owner EMAIL`)",
+                token.name
+            ),
+        ));
+    };
+    let user = state.store.user(owner).await?;
+    Ok(Json(UserEnvelope { user }))
+}
+
+/// The users with these ids, in id order; ids that name no user are left out.
+#[utoipa::path(get, path = "/api/v2/users/show_many", tag = "users", params(IdsParams),
+    responses((status = 200, body = UsersPage), (status = 400, body = ErrorBody)))]
+async fn show_many(
+    _: Agent,
+    State(state): State<AppState>,
+    QueryParams(params): QueryParams<IdsParams>,
+) -> ApiResult<Json<UsersPage>> {
+    let users = state.store.users_by_ids(&params.ids()?).await?;
+    Ok(Json(UsersPage {
+        count: users.len() as i64,
+        users,
+        next_page: None,
+    }))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]

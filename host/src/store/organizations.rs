@@ -3,7 +3,7 @@
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use super::fields::{by_field_id, collect_value, tables, write_values};
-use super::rows::{Bind, bind_all, tags_from_column, tags_to_column};
+use super::rows::{Bind, bind_all, placeholders, tags_from_column, tags_to_column};
 use super::{Listing, Page, Store, StoreError, conflict_or, now_millis};
 use crate::domain::organization::normalize_domain;
 use crate::domain::{
@@ -161,6 +161,56 @@ impl Store {
             )
             .await?;
         let count = self.count("organizations", "1 = 1", &[]).await?;
+        Ok(Listing::from_overfetch(organizations, page, count, |o| {
+            o.id
+        }))
+    }
+
+    /// The organizations with these ids, in id order; unknown ids are left out.
+    pub async fn organizations_by_ids(&self, ids: &[i64]) -> Result<Vec<Organization>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let binds: Vec<Bind> = ids.iter().map(|id| Bind::Int(*id)).collect();
+        let condition = format!("o.id IN ({})", placeholders(1, ids.len()));
+        self.load_organizations(&condition, &binds).await
+    }
+
+    /// Organizations with this name (any case) and/or owning this domain, in id order.
+    pub async fn search_organizations(
+        &self,
+        name: Option<&str>,
+        domain: Option<&str>,
+        page: Page,
+    ) -> Result<Listing<Organization>, StoreError> {
+        let mut conditions = Vec::new();
+        let mut binds = Vec::new();
+        if let Some(name) = name {
+            binds.push(Bind::Text(name.trim().to_lowercase()));
+            conditions.push(format!("LOWER(name) = ${}", binds.len()));
+        }
+        if let Some(domain) = domain {
+            binds.push(Bind::Text(domain.trim().to_lowercase()));
+            conditions.push(format!(
+                "id IN (SELECT organization_id FROM organization_domains WHERE domain = ${})",
+                binds.len()
+            ));
+        }
+        let matching = if conditions.is_empty() {
+            "1 = 1".to_string()
+        } else {
+            conditions.join(" AND ")
+        };
+        let count = self.count("organizations", &matching, &binds).await?;
+        let mut page_binds = binds.clone();
+        page_binds.push(Bind::Int(page.after.unwrap_or(0)));
+        page_binds.push(Bind::Int(page.size + 1));
+        let condition = format!(
+            "o.id IN (SELECT id FROM organizations WHERE {matching} AND id > ${} ORDER BY id LIMIT ${})",
+            binds.len() + 1,
+            binds.len() + 2
+        );
+        let organizations = self.load_organizations(&condition, &page_binds).await?;
         Ok(Listing::from_overfetch(organizations, page, count, |o| {
             o.id
         }))

@@ -10,7 +10,7 @@ use super::fields::{tables, write_values};
 use super::groups::group;
 use super::identity::{find_or_create_customer, find_or_create_customer_by_phone};
 use super::organizations::organization_exists;
-use super::rows::{Bind, parse_column, tags_from_column, tags_to_column};
+use super::rows::{Bind, bind_all, parse_column, placeholders, tags_from_column, tags_to_column};
 use super::users::user;
 use super::{Conditions, Listing, Page, Store, StoreError, now_millis};
 use crate::domain::{
@@ -422,6 +422,22 @@ impl Store {
 
     pub async fn ticket(&self, id: i64) -> Result<Ticket, StoreError> {
         ticket(&mut *self.conn().await?, id, false).await
+    }
+
+    /// The tickets with these ids, in id order; unknown ids are left out.
+    pub async fn tickets_by_ids(&self, ids: &[i64]) -> Result<Vec<Ticket>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {TICKET_COLUMNS} FROM tickets WHERE id IN ({}) ORDER BY id",
+            placeholders(1, ids.len())
+        );
+        let binds: Vec<Bind> = ids.iter().map(|id| Bind::Int(*id)).collect();
+        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &binds)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(ticket_from_row).collect()
     }
 
     /// Tickets in id order matching every filter given.
