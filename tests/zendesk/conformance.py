@@ -1,0 +1,123 @@
+"""Zendesk client conformance: zenpy, a widely used Zendesk client library, pointed at a running
+`wasmdesk serve`, makes the calls integrations make, unchanged. Run by `.ci/zendesk-clients`:
+
+    python conformance.py BASE_URL ADMIN_BEARER_TOKEN
+
+It creates an agent and a token owned by them over the plain API (admin Bearer token), then
+works only through zenpy with Zendesk's token authentication (`{email}/token`). Every check
+prints a line; any failure exits non-zero.
+"""
+
+import json
+import os
+import sys
+import urllib.request
+from urllib.parse import urlparse
+
+base, admin_token = sys.argv[1], sys.argv[2]
+# zenpy builds https://{subdomain}.zendesk.com/api/v2/...; these send it to the desk instead.
+os.environ["ZENPY_FORCE_NETLOC"] = urlparse(base).netloc
+os.environ["ZENPY_FORCE_SCHEME"] = urlparse(base).scheme
+
+from zenpy import Zenpy  # noqa: E402
+from zenpy.lib.api_objects import Comment, Organization, Ticket, User  # noqa: E402
+from zenpy.lib.exception import APIException, RecordNotFoundException  # noqa: E402
+
+
+def admin(method, path, body):
+    request = urllib.request.Request(
+        base + path,
+        method=method,
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {admin_token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request) as response:
+        return json.load(response)
+
+
+failures = []
+
+
+def check(name, condition, detail=""):
+    print(("ok   " if condition else "FAIL ") + name + (f": {detail}" if detail and not condition else ""))
+    if not condition:
+        failures.append(name)
+
+
+def expect_raise(name, exception, call):
+    try:
+        call()
+    except exception as error:
+        check(name, True)
+        return error
+    except Exception as error:  # noqa: BLE001 - the wrong exception is the failure reported
+        check(name, False, f"raised {type(error).__name__}: {error}")
+        return None
+    check(name, False, "nothing raised")
+    return None
+
+
+agent = admin("POST", "/api/v2/users", {"user": {"name": "Zed Agent", "email": "zed@desk.example", "role": "agent"}})
+owner = agent["user"]["id"]
+token = admin("POST", "/api/v2/tokens", {"token": {"name": "zenpy", "role": "agent", "owner_id": owner}})
+zenpy = Zenpy(subdomain="desk", email="zed@desk.example", token=token["token"]["value"])
+
+# Authentication and the authenticated user.
+me = zenpy.users.me()
+check("users.me is the token's owner", me.id == owner and me.email == "zed@desk.example", repr(me))
+
+# Users: create, show, search, show_many, update.
+ada = zenpy.users.create(User(name="Ada Lovelace", email="ada@analytical.example"))
+check("users.create", ada.id is not None and ada.email == "ada@analytical.example")
+check("users(id=…)", zenpy.users(id=ada.id).name == "Ada Lovelace")
+found = list(zenpy.users.search(query="email:ada@analytical.example"))
+check("users.search by email", [u.id for u in found] == [ada.id], found)
+many = list(zenpy.users(ids=[owner, ada.id]))
+check("users(ids=[…]) (show_many)", sorted(u.id for u in many) == sorted([owner, ada.id]), many)
+ada.name = "Ada King"
+updated = zenpy.users.update(ada)
+check("users.update", updated.name == "Ada King", updated)
+
+# Organizations.
+org = zenpy.organizations.create(Organization(name="Engines Ltd", domain_names=["engines.example"]))
+check("organizations.create", org.id is not None and org.name == "Engines Ltd")
+check("organizations(id=…)", zenpy.organizations(id=org.id).domain_names == ["engines.example"])
+
+# Tickets: create, show, update with a comment, comments, listing.
+created = zenpy.tickets.create(Ticket(subject="Parcel", description="Where is my parcel?", requester_id=ada.id))
+ticket = getattr(created, "ticket", created)
+check("tickets.create", ticket.id is not None and ticket.subject == "Parcel", created)
+check("tickets(id=…)", zenpy.tickets(id=ticket.id).subject == "Parcel")
+ticket.status = "open"
+ticket.comment = Comment(body="It left the depot this morning.", public=True)
+changed = zenpy.tickets.update(ticket)
+changed = getattr(changed, "ticket", changed)
+check("tickets.update", zenpy.tickets(id=ticket.id).status == "open", changed)
+bodies = [c.body for c in zenpy.tickets.comments(ticket=ticket.id)]
+check("tickets.comments", bodies == ["Where is my parcel?", "It left the depot this morning."], bodies)
+check("tickets() lists it", ticket.id in [t.id for t in zenpy.tickets()])
+
+# Search.
+results = list(zenpy.search(type="ticket", status="open"))
+check("search type:ticket status:open", [t.id for t in results] == [ticket.id], results)
+results = list(zenpy.search("ada@analytical.example", type="user"))
+check("search type:user by email", [u.id for u in results] == [ada.id], results)
+check("search count", zenpy.search.count(type="user") == 2)
+
+# Errors as typed exceptions.
+expect_raise("a missing user raises RecordNotFoundException", RecordNotFoundException, lambda: zenpy.users(id=424242))
+error = expect_raise(
+    "an invalid user raises APIException with RecordInvalid",
+    APIException,
+    lambda: zenpy.users.create(User(name="Bad", email="not-an-address")),
+)
+if error is not None:
+    check("RecordInvalid names the attribute", '"RecordInvalid"' in str(error) and '"email"' in str(error), str(error))
+
+wrong = Zenpy(subdomain="desk", email="someone.else@desk.example", token=token["token"]["value"])
+expect_raise("another user's email with the token is refused", APIException, lambda: wrong.users.me())
+
+if failures:
+    print(f"{len(failures)} check(s) failed: {', '.join(failures)}")
+    sys.exit(1)
+print("zenpy: every check passed")
