@@ -102,16 +102,24 @@ async fn retail_recipe_escalates_platinum_big_spending_and_influential_customers
                     )
                     .await;
                 assert_eq!(status, StatusCode::OK, "{history}");
+                // One audit for the write: what the request set, then what the trigger changed,
+                // each trigger event naming the trigger and plugin.
+                assert_eq!(history["audits"].as_array().unwrap().len(), 1, "{history}");
                 let audit = &history["audits"][0];
+                assert_eq!(audit["ticket_id"], ticket["id"]);
+                assert_eq!(audit["via"]["channel"], "api");
+                let priority = audit["events"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|event| event["field_name"] == "priority")
+                    .unwrap_or_else(|| panic!("a priority event: {audit}"));
+                assert_eq!(priority["type"], "Create", "{audit}");
+                assert_eq!(priority["value"], "high", "plain, as Zendesk: {audit}");
+                assert_eq!(priority["via"]["source"]["rel"], "trigger", "{audit}");
                 assert_eq!(
-                    audit["description"],
-                    "changed by trigger vip-escalation of plugin retail-vip"
-                );
-                assert_eq!(audit["events"][0]["field_name"], "priority");
-                assert_eq!(
-                    audit["events"][0]["value"],
-                    json!({"option": "high"}),
-                    "{audit}"
+                    priority["via"]["source"]["from"]["title"],
+                    "trigger vip-escalation of plugin retail-vip"
                 );
             } else {
                 assert_eq!(ticket["priority"], Value::Null, "{email}: untouched");

@@ -513,3 +513,113 @@ async fn me_show_many_and_search() {
         }
     }
 }
+
+/// Every ticket write answers with its audit, and every write is in the ticket's history:
+/// `Create` events on a new ticket, `Change` events with the previous value on an update, the
+/// comment, and the triggers' changes with a `via` naming plugin and trigger; values plain.
+#[tokio::test]
+async fn ticket_writes_answer_with_their_audit() {
+    for desk in Desk::each("zendesk_audits", Plugins::Bundled).await {
+        let customer = desk
+            .ok(
+                Method::POST,
+                "/api/v2/users",
+                Some(json!({"user": {"email": "vip@shop.example",
+                                     "user_fields": {"service_level": "platinum"}}})),
+            )
+            .await["user"]["id"]
+            .as_i64()
+            .unwrap();
+        let (status, created) = desk
+            .admin(
+                Method::POST,
+                "/api/v2/tickets.json",
+                Some(
+                    json!({"ticket": {"subject": "Broken", "requester_id": customer,
+                                       "comment": {"body": "It broke.", "public": true},
+                                       "tags": ["web"]}}),
+                ),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let ticket = created["ticket"]["id"].as_i64().unwrap();
+        let audit = &created["audit"];
+        assert_eq!(audit["ticket_id"], ticket, "{created}");
+        let events = audit["events"].as_array().unwrap();
+        let event = |field: &str, by_trigger: bool| {
+            events
+                .iter()
+                .find(|e| e["field_name"] == field && e["via"].is_object() == by_trigger)
+                .unwrap_or_else(|| panic!("{field} (by trigger: {by_trigger}) in {audit}"))
+                .clone()
+        };
+        let subject = event("subject", false);
+        assert_eq!(
+            (subject["type"].as_str(), subject["value"].as_str()),
+            (Some("Create"), Some("Broken"))
+        );
+        assert_eq!(event("status", false)["value"], "new");
+        assert_eq!(event("tags", false)["value"], json!(["web"]));
+        let comment = events.iter().find(|e| e["type"] == "Comment").unwrap();
+        assert_eq!(comment["body"], "It broke.", "{audit}");
+        assert_eq!(comment["public"], true);
+        // retail-vip escalates a platinum customer: its changes are the trigger's, plainly.
+        let priority = event("priority", true);
+        assert_eq!(priority["value"], "high", "{audit}");
+        assert_eq!(priority["via"]["channel"], "rule");
+        assert_eq!(priority["via"]["source"]["from"]["plugin"], "retail-vip");
+        assert_eq!(
+            priority["via"]["source"]["from"]["trigger"],
+            "vip-escalation"
+        );
+        assert_eq!(event("tags", true)["value"], json!(["web", "vip"]));
+        assert!(event("group_id", true)["value"].is_i64(), "{audit}");
+        let ids: Vec<i64> = events.iter().map(|e| e["id"].as_i64().unwrap()).collect();
+        assert_eq!(ids, (1..=events.len() as i64).collect::<Vec<_>>());
+
+        let (status, updated) = desk
+            .admin(
+                Method::PUT,
+                &format!("/api/v2/tickets/{ticket}.json"),
+                Some(json!({"ticket": {"status": "pending", "priority": "low"}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{updated}");
+        let changes = updated["audit"]["events"].as_array().unwrap();
+        let summary: Vec<(String, Value, Value)> = changes
+            .iter()
+            .map(|e| {
+                assert_eq!(e["type"], "Change", "{updated}");
+                (
+                    e["field_name"].as_str().unwrap().to_string(),
+                    e["previous_value"].clone(),
+                    e["value"].clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("status".to_string(), json!("new"), json!("pending")),
+                ("priority".to_string(), json!("high"), json!("low")),
+            ],
+            "only what the request changed: {updated}"
+        );
+
+        // The history holds both writes, oldest first, as they were answered.
+        let history = desk
+            .ok(
+                Method::GET,
+                &format!("/api/v2/tickets/{ticket}/audits.json"),
+                None,
+            )
+            .await;
+        assert_eq!(history["count"], 2, "{history}");
+        assert_eq!(history["audits"][0], created["audit"]);
+        assert_eq!(history["audits"][1], updated["audit"]);
+        let (status, _) = desk
+            .admin(Method::GET, "/api/v2/tickets/424242/audits", None)
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+}

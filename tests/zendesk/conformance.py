@@ -85,14 +85,20 @@ check("organizations(id=…)", zenpy.organizations(id=org.id).domain_names == ["
 
 # Tickets: create, show, update with a comment, comments, listing.
 created = zenpy.tickets.create(Ticket(subject="Parcel", description="Where is my parcel?", requester_id=ada.id))
-ticket = getattr(created, "ticket", created)
+check("tickets.create answers with a TicketAudit", type(created).__name__ == "TicketAudit", repr(created))
+ticket = created.ticket
 check("tickets.create", ticket.id is not None and ticket.subject == "Parcel", created)
+kinds = [event["type"] for event in created.audit.events]
+check("the audit lists Create and Comment events", "Create" in kinds and "Comment" in kinds, kinds)
 check("tickets(id=…)", zenpy.tickets(id=ticket.id).subject == "Parcel")
 ticket.status = "open"
 ticket.comment = Comment(body="It left the depot this morning.", public=True)
 changed = zenpy.tickets.update(ticket)
-changed = getattr(changed, "ticket", changed)
 check("tickets.update", zenpy.tickets(id=ticket.id).status == "open", changed)
+events = [(e["type"], e.get("field_name"), e.get("previous_value"), e.get("value")) for e in changed.audit.events]
+check("the update's audit says what changed", ("Change", "status", "new", "open") in events, events)
+audits = list(zenpy.tickets.audits(ticket=ticket.id))
+check("tickets.audits lists both writes", len(audits) == 2, audits)
 bodies = [c.body for c in zenpy.tickets.comments(ticket=ticket.id)]
 check("tickets.comments", bodies == ["Where is my parcel?", "It left the depot this morning."], bodies)
 check("tickets() lists it", ticket.id in [t.id for t in zenpy.tickets()])

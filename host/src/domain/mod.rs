@@ -2,6 +2,7 @@
 //! other layer speaks these types (the plugin runtime converts them to and from WIT at its border).
 
 pub mod action;
+pub mod audit;
 pub mod contact;
 pub mod event;
 pub mod field_definition;
@@ -19,6 +20,7 @@ pub mod token;
 pub mod user;
 
 pub use action::{Action, WebhookCall};
+pub use audit::{Audit, AuditDraft, AuditEvent};
 pub use event::{
     Actor, Change, Event, EventComment, EventKind, EventOrganization, EventTicket, EventUser,
 };

@@ -1,5 +1,6 @@
-//! `/api/v2/rule_runs`, the trigger engine's audit, desk-wide or per ticket, and
-//! `/api/v2/tickets/{id}/audits`, the same read as the ticket's history.
+//! `/api/v2/rule_runs`, the trigger engine's audit, desk-wide or per ticket: every firing and
+//! failure with the code that ran, what it logged and what it cost. A ticket's history, write by
+//! write, is `/api/v2/tickets/{id}/audits` (tickets.rs).
 
 use axum::Json;
 use axum::extract::State;
@@ -10,15 +11,13 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::auth::Agent;
 use super::error::{ApiError, ApiResult, ErrorBody};
-use super::extract::{Id, PageParams, QueryParams, RequestUrl};
+use super::extract::{PageParams, QueryParams, RequestUrl};
+use crate::domain::Timestamp;
 use crate::domain::rule_run::{RuleRun, RunOutcome};
-use crate::domain::{Change, Timestamp};
 use crate::store::RuleRunFilter;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list))
-        .routes(routes!(ticket_audits))
+    OpenApiRouter::new().routes(routes!(list))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -117,115 +116,5 @@ async fn list(
         next_page: listing.next_after.map(|after| url.next_page(after)),
         count: listing.count,
         rule_runs: listing.items,
-    }))
-}
-
-/// One entry of a ticket's history: what a trigger did to it, and which code did it.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct TicketAudit {
-    /// The rule run's id.
-    id: i64,
-    created_at: Timestamp,
-    /// In words: "changed by trigger vip-escalation of plugin retail-vip".
-    description: String,
-    via: AuditVia,
-    outcome: RunOutcome,
-    /// The changes, in Zendesk's words: `field_name`, `previous_value`, `value`.
-    events: Vec<AuditEvent>,
-    error: Option<String>,
-    /// The error's kind (`trap`, `out_of_fuel`, `invalid_actions`, …).
-    error_kind: Option<String>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct AuditVia {
-    plugin: String,
-    trigger: String,
-    /// SHA-256 of the component that ran.
-    content_hash: String,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct AuditEvent {
-    field_name: String,
-    /// The value before (`null` when there was none), tagged by kind: `{"option": "high"}`.
-    #[schema(value_type = Option<Object>)]
-    previous_value: Option<crate::domain::FieldValue>,
-    /// The value after (`null` when cleared).
-    #[schema(value_type = Option<Object>)]
-    value: Option<crate::domain::FieldValue>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct TicketAudits {
-    audits: Vec<TicketAudit>,
-    count: i64,
-}
-
-impl From<RuleRun> for TicketAudit {
-    fn from(run: RuleRun) -> Self {
-        let by = format!("trigger {} of plugin {}", run.trigger, run.plugin);
-        let description = match run.outcome {
-            RunOutcome::Fired if run.changes.is_empty() => {
-                format!("{by} fired and changed nothing")
-            }
-            RunOutcome::Fired => format!("changed by {by}"),
-            RunOutcome::InvalidActions => {
-                format!("{by} matched, but its actions were invalid: nothing applied")
-            }
-            RunOutcome::Failed => format!("{by} failed: counted as not matched"),
-            RunOutcome::NotMatched => format!("{by} did not match"),
-        };
-        TicketAudit {
-            id: run.id,
-            created_at: run.created_at,
-            description,
-            via: AuditVia {
-                plugin: run.plugin,
-                trigger: run.trigger,
-                content_hash: run.content_hash,
-            },
-            outcome: run.outcome,
-            events: run
-                .changes
-                .into_iter()
-                .map(
-                    |Change {
-                         field,
-                         previous,
-                         current,
-                     }| AuditEvent {
-                        field_name: field,
-                        previous_value: previous,
-                        value: current,
-                    },
-                )
-                .collect(),
-            error: run.error,
-            error_kind: run.error_kind,
-        }
-    }
-}
-
-/// The ticket's history of trigger changes, oldest first: each says "changed by trigger X of
-/// plugin Y" with the fields it changed.
-#[utoipa::path(get, path = "/api/v2/tickets/{id}/audits", tag = "tickets",
-    params(("id" = i64, Path)),
-    responses((status = 200, body = TicketAudits), (status = 404, body = ErrorBody)))]
-async fn ticket_audits(
-    _: Agent,
-    State(state): State<AppState>,
-    Id(id): Id,
-) -> ApiResult<Json<TicketAudits>> {
-    let audits: Vec<TicketAudit> = state
-        .store
-        .rule_runs(id)
-        .await?
-        .into_iter()
-        .map(TicketAudit::from)
-        .collect();
-    Ok(Json(TicketAudits {
-        count: audits.len() as i64,
-        audits,
     }))
 }

@@ -11,10 +11,24 @@ use super::AppState;
 use super::auth::Agent;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{Id, IdsParams, JsonBody, PageParams, QueryParams, RequestUrl, envelopes};
-use crate::domain::{Actor, Comment, Status, Ticket, TicketDraft};
+use crate::domain::{Actor, Audit, Comment, Status, Ticket, TicketDraft};
 use crate::store::TicketFilter;
 
 envelopes!(TicketEnvelope, TicketsPage, TicketBody { ticket / tickets: Ticket, draft: TicketDraft });
+
+/// A ticket write's answer, as Zendesk gives it: the ticket and the write's audit.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TicketWritten {
+    ticket: Ticket,
+    audit: Audit,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TicketAudits {
+    audits: Vec<Audit>,
+    next_page: Option<String>,
+    count: i64,
+}
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CommentsPage {
@@ -28,6 +42,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list, create))
         .routes(routes!(show, update))
         .routes(routes!(comments))
+        .routes(routes!(audits))
         .routes(routes!(show_many))
 }
 
@@ -101,18 +116,19 @@ async fn list(
 /// Creates a ticket with its first comment (`comment.body` or `description`); the triggers of
 /// the enabled plugins run and what they change is stored with it. Name the
 /// requester by `requester_id`, or by `requester: {email, name}` to find or create them.
+/// The answer carries the write's audit: what the request set and what each trigger changed.
 #[utoipa::path(post, path = "/api/v2/tickets", tag = "tickets", request_body = TicketBody,
-    responses((status = 201, body = TicketEnvelope), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = TicketWritten), (status = 422, body = ErrorBody)))]
 async fn create(
     Agent(token): Agent,
     State(state): State<AppState>,
     JsonBody(body): JsonBody<TicketBody>,
-) -> ApiResult<(StatusCode, Json<TicketEnvelope>)> {
-    let ticket = state
+) -> ApiResult<(StatusCode, Json<TicketWritten>)> {
+    let (ticket, audit) = state
         .rules
-        .create_ticket(&state.store, body.ticket, Actor::Integration(token.name))
+        .create_ticket_audited(&state.store, body.ticket, Actor::Integration(token.name))
         .await?;
-    Ok((StatusCode::CREATED, Json(TicketEnvelope { ticket })))
+    Ok((StatusCode::CREATED, Json(TicketWritten { ticket, audit })))
 }
 
 /// Shows a ticket.
@@ -127,25 +143,42 @@ async fn show(
     Ok(Json(TicketEnvelope { ticket }))
 }
 
-/// Changes the attributes sent and adds `comment`, if any.
+/// Changes the attributes sent and adds `comment`, if any; the answer carries the write's audit.
 #[utoipa::path(put, path = "/api/v2/tickets/{id}", tag = "tickets", params(("id" = i64, Path)), request_body = TicketBody,
-    responses((status = 200, body = TicketEnvelope), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = TicketWritten), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update(
     Agent(token): Agent,
     State(state): State<AppState>,
     Id(id): Id,
     JsonBody(body): JsonBody<TicketBody>,
-) -> ApiResult<Json<TicketEnvelope>> {
-    let ticket = state
+) -> ApiResult<Json<TicketWritten>> {
+    let (ticket, audit) = state
         .rules
-        .update_ticket(
+        .update_ticket_audited(
             &state.store,
             id,
             body.ticket,
             Actor::Integration(token.name),
         )
         .await?;
-    Ok(Json(TicketEnvelope { ticket }))
+    Ok(Json(TicketWritten { ticket, audit }))
+}
+
+/// The ticket's history, one audit per write, oldest first: what each request set or changed,
+/// its comment, and what each trigger changed ("trigger X of plugin Y" in the event's `via`).
+#[utoipa::path(get, path = "/api/v2/tickets/{id}/audits", tag = "tickets", params(("id" = i64, Path)),
+    responses((status = 200, body = TicketAudits), (status = 404, body = ErrorBody)))]
+async fn audits(
+    _: Agent,
+    State(state): State<AppState>,
+    Id(id): Id,
+) -> ApiResult<Json<TicketAudits>> {
+    let audits = state.store.audits(id).await?;
+    Ok(Json(TicketAudits {
+        count: audits.len() as i64,
+        audits,
+        next_page: None,
+    }))
 }
 
 /// A ticket's comments, oldest first.

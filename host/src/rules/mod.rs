@@ -24,8 +24,8 @@ pub use dry_run::{DryRun, EventDryRun, ReplayedTicket};
 
 use crate::domain::rule_run::{NewRuleRun, RunOutcome};
 use crate::domain::{
-    Actor, CommentDraft, EventComment, EventKind, EventOrganization, EventUser, Organization,
-    Ticket, TicketDraft, Timestamp, User,
+    Actor, Audit, CommentDraft, EventComment, EventKind, EventOrganization, EventUser,
+    Organization, Ticket, TicketDraft, Timestamp, User,
 };
 use crate::plugins::{CompiledPlugin, Installation, Outcome, Runtime};
 use crate::store::{Store, StoreError, TicketWrite, Tx};
@@ -123,9 +123,16 @@ pub struct Decision {
 impl Decision {
     /// The store write: the decided ticket, the request's comment, the triggers' effects and
     /// the audit rows, for one transaction.
-    pub fn into_write(self, comment: Option<CommentDraft>) -> TicketWrite {
+    pub fn into_write(
+        self,
+        requested: Ticket,
+        created: bool,
+        comment: Option<CommentDraft>,
+    ) -> TicketWrite {
         TicketWrite {
             ticket: self.ticket,
+            requested,
+            created,
             comment,
             notes: self.effects.internal_notes,
             user_fields: field_values(self.effects.user_fields),
@@ -133,6 +140,14 @@ impl Decision {
             runs: self.runs,
         }
     }
+}
+
+/// What a write brings to its save besides the cycle's decision.
+struct Saving {
+    /// The ticket as the request left it, before the triggers.
+    requested: Ticket,
+    created: bool,
+    comment: Option<CommentDraft>,
 }
 
 /// Values by field id, as the store writes them.
@@ -215,6 +230,16 @@ impl Rules {
         draft: TicketDraft,
         actor: Actor,
     ) -> Result<Ticket, StoreError> {
+        Ok(self.create_ticket_audited(store, draft, actor).await?.0)
+    }
+
+    /// [`Rules::create_ticket`], also returning the write's audit.
+    pub async fn create_ticket_audited(
+        &self,
+        store: &Store,
+        draft: TicketDraft,
+        actor: Actor,
+    ) -> Result<(Ticket, Audit), StoreError> {
         let mut tx = store.begin_write().await?;
         let new = tx.resolve_new_ticket(draft).await?;
         let mut inserted = new.ticket;
@@ -229,9 +254,12 @@ impl Rules {
             occurred_at: inserted.created_at,
         };
         let decision = self.decide_write(&mut tx, write).await?;
-        let saved = self
-            .save(&mut tx, decision, Some(new.comment), &inserted)
-            .await?;
+        let write = Saving {
+            requested: inserted.clone(),
+            created: true,
+            comment: Some(new.comment),
+        };
+        let saved = self.save(&mut tx, decision, write, &inserted).await?;
         tx.commit().await?;
         Ok(saved)
     }
@@ -245,9 +273,21 @@ impl Rules {
         draft: TicketDraft,
         actor: Actor,
     ) -> Result<Ticket, StoreError> {
+        Ok(self.update_ticket_audited(store, id, draft, actor).await?.0)
+    }
+
+    /// [`Rules::update_ticket`], also returning the write's audit.
+    pub async fn update_ticket_audited(
+        &self,
+        store: &Store,
+        id: i64,
+        draft: TicketDraft,
+        actor: Actor,
+    ) -> Result<(Ticket, Audit), StoreError> {
         let mut tx = store.begin_write().await?;
         let current = tx.ticket_for_update(id).await?;
         let (ticket, comment) = tx.resolve_ticket_update(&current, draft).await?;
+        let requested = ticket.clone();
         let write = Write {
             kind: EventKind::Updated,
             occurred_at: ticket.updated_at,
@@ -258,7 +298,12 @@ impl Rules {
             comment: comment.as_ref().map(EventComment::from),
         };
         let decision = self.decide_write(&mut tx, write).await?;
-        let saved = self.save(&mut tx, decision, comment, &current).await?;
+        let write = Saving {
+            requested,
+            created: false,
+            comment,
+        };
+        let saved = self.save(&mut tx, decision, write, &current).await?;
         tx.commit().await?;
         Ok(saved)
     }
@@ -269,11 +314,12 @@ impl Rules {
         &self,
         tx: &mut Tx,
         mut decision: Decision,
-        comment: Option<CommentDraft>,
+        saving: Saving,
         stored: &Ticket,
-    ) -> Result<Ticket, StoreError> {
+    ) -> Result<(Ticket, Audit), StoreError> {
         let disabled = std::mem::take(&mut decision.disabled);
-        let saved = tx.save_ticket(decision.into_write(comment), stored).await?;
+        let write = decision.into_write(saving.requested, saving.created, saving.comment);
+        let saved = tx.save_ticket(write, stored).await?;
         for (id, reason) in disabled.iter().filter(|(id, _)| *id != 0) {
             tx.disable_plugin(*id, reason).await?;
         }

@@ -1,6 +1,7 @@
 //! Persistence with sqlx: one set of portable queries (`$1` placeholders, `ON CONFLICT`,
 //! `RETURNING`) for SQLite, the embedded default, and PostgreSQL, chosen by the database URL.
 
+mod audits;
 mod fields;
 mod groups;
 mod identity;

@@ -13,8 +13,9 @@ use super::organizations::organization_exists;
 use super::rows::{Bind, bind_all, parse_column, placeholders, tags_from_column, tags_to_column};
 use super::users::user;
 use super::{Conditions, Listing, Page, Store, StoreError, now_millis};
+use crate::domain::audit;
 use crate::domain::{
-    Channel, Comment, CommentDraft, CustomValues, FieldScope, Problems, Status, Ticket,
+    Audit, Channel, Comment, CommentDraft, CustomValues, FieldScope, Problems, Status, Ticket,
     TicketChanges, TicketDraft, Timestamp, User,
 };
 
@@ -86,6 +87,10 @@ pub struct TicketWrite {
     /// The ticket as it is to be stored; its row exists (a new ticket's was inserted when the
     /// write began, so its id is known to the triggers).
     pub ticket: Ticket,
+    /// The ticket as the request left it, before the triggers: the audit tells the two apart.
+    pub requested: Ticket,
+    /// Whether the write created the ticket (its audit events are `Create`, not `Change`).
+    pub created: bool,
     /// The comment the request brought.
     pub comment: Option<CommentDraft>,
     /// Internal notes added by triggers.
@@ -357,8 +362,16 @@ pub(super) async fn save_ticket(
     conn: &mut AnyConnection,
     write: TicketWrite,
     stored: &Ticket,
-) -> Result<Ticket, StoreError> {
+) -> Result<(Ticket, Audit), StoreError> {
     let id = write.ticket.id;
+    let audit = audit::draft(
+        (!write.created).then_some(stored),
+        &write.requested,
+        write.comment.as_ref(),
+        &write.notes,
+        &write.ticket,
+        &write.runs,
+    );
     if write.ticket != *stored {
         update_ticket_row(&mut *conn, &write.ticket).await?;
     }
@@ -405,8 +418,9 @@ pub(super) async fn save_ticket(
         .await?;
     }
     super::rule_runs::insert_runs(&mut *conn, id, &write.runs).await?;
+    let audit = super::audits::insert_audit(&mut *conn, id, audit, write.ticket.updated_at).await?;
     // The row holds exactly what was written: no need to read it back.
-    Ok(write.ticket)
+    Ok((write.ticket, audit))
 }
 
 impl Store {
@@ -510,10 +524,11 @@ impl Store {
         ticket.id = tx.insert_ticket(&ticket).await?;
         let saved = tx
             .save_ticket(
-                TicketWrite::plain(ticket.clone(), Some(new.comment)),
+                TicketWrite::plain(ticket.clone(), Some(new.comment), true),
                 &ticket,
             )
-            .await?;
+            .await?
+            .0;
         tx.commit().await?;
         Ok(saved)
     }
@@ -525,8 +540,9 @@ impl Store {
         let current = tx.ticket_for_update(id).await?;
         let (ticket, comment) = tx.resolve_ticket_update(&current, draft).await?;
         let saved = tx
-            .save_ticket(TicketWrite::plain(ticket, comment), &current)
-            .await?;
+            .save_ticket(TicketWrite::plain(ticket, comment, false), &current)
+            .await?
+            .0;
         tx.commit().await?;
         Ok(saved)
     }
@@ -534,8 +550,10 @@ impl Store {
 
 impl TicketWrite {
     /// A write with no trigger decisions in it.
-    pub fn plain(ticket: Ticket, comment: Option<CommentDraft>) -> TicketWrite {
+    pub fn plain(ticket: Ticket, comment: Option<CommentDraft>, created: bool) -> TicketWrite {
         TicketWrite {
+            requested: ticket.clone(),
+            created,
             ticket,
             comment,
             notes: Vec::new(),

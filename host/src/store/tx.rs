@@ -14,7 +14,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use super::tickets::{self, NewTicket, TicketWrite};
 use super::{Backend, Store, StoreError, fields, groups, organizations, plugins, users};
 use crate::domain::{
-    CommentDraft, Field, FieldScope, Group, Organization, Ticket, TicketDraft, User,
+    Audit, CommentDraft, Field, FieldScope, Group, Organization, Ticket, TicketDraft, User,
 };
 
 /// An open transaction; see the module documentation.
@@ -180,7 +180,7 @@ impl Tx {
         &mut self,
         write: TicketWrite,
         stored: &Ticket,
-    ) -> Result<Ticket, StoreError> {
+    ) -> Result<(Ticket, Audit), StoreError> {
         tickets::save_ticket(&mut self.turn, write, stored).await
     }
 
