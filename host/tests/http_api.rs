@@ -957,6 +957,8 @@ const EXPECTED_ROUTES: &[&str] = &[
     "GET /api/v2/tickets/show_many",
     "GET /api/v2/search",
     "GET /api/v2/search/count",
+    "GET /api/v2/incremental/tickets/cursor",
+    "GET /api/v2/incremental/users/cursor",
     "GET /api/v2/users/{id}/group_memberships",
     "GET /api/v2/organizations",
     "POST /api/v2/organizations",

@@ -623,3 +623,113 @@ async fn ticket_writes_answer_with_their_audit() {
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
 }
+
+/// The cursor-based incremental exports: from `start_time`, batch by batch to
+/// `end_of_stream`, and a ticket changed later comes again after the last cursor.
+#[tokio::test]
+async fn incremental_exports_follow_cursors() {
+    for desk in Desk::each("zendesk_exports", Plugins::None).await {
+        let customer = desk
+            .ok(
+                Method::POST,
+                "/api/v2/users",
+                Some(json!({"user": {"email": "sync@shop.example"}})),
+            )
+            .await["user"]["id"]
+            .as_i64()
+            .unwrap();
+        let mut tickets = Vec::new();
+        for subject in ["one", "two", "three"] {
+            let ticket = desk
+                .ok(
+                    Method::POST,
+                    "/api/v2/tickets",
+                    Some(json!({"ticket": {"subject": subject, "description": "x",
+                                           "requester_id": customer}})),
+                )
+                .await;
+            tickets.push(ticket["ticket"]["id"].as_i64().unwrap());
+        }
+        // Fresh records wait until they have settled (2 s).
+        let early = desk
+            .ok(
+                Method::GET,
+                "/api/v2/incremental/tickets/cursor.json?start_time=0",
+                None,
+            )
+            .await;
+        assert_eq!(early["tickets"], json!([]), "{early}");
+        assert_eq!(early["end_of_stream"], true);
+        tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+
+        let ids = |batch: &Value, key: &str| -> Vec<i64> {
+            batch[key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|item| item["id"].as_i64().unwrap())
+                .collect()
+        };
+        let first = desk
+            .ok(
+                Method::GET,
+                "/api/v2/incremental/tickets/cursor.json?start_time=0&per_page=2",
+                None,
+            )
+            .await;
+        assert_eq!(ids(&first, "tickets"), tickets[..2], "{first}");
+        assert_eq!(first["end_of_stream"], false);
+        assert!(first["before_cursor"].is_null());
+        // after_url is a link to the next batch.
+        let second = desk
+            .ok(Method::GET, first["after_url"].as_str().unwrap(), None)
+            .await;
+        assert_eq!(ids(&second, "tickets"), tickets[2..], "{second}");
+        assert_eq!(second["end_of_stream"], true);
+        let resume = second["after_cursor"].as_str().unwrap().to_string();
+
+        desk.ok(
+            Method::PUT,
+            &format!("/api/v2/tickets/{}", tickets[0]),
+            Some(json!({"ticket": {"status": "open"}})),
+        )
+        .await;
+        tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+        let again = desk
+            .ok(
+                Method::GET,
+                &format!("/api/v2/incremental/tickets/cursor?cursor={resume}"),
+                None,
+            )
+            .await;
+        assert_eq!(ids(&again, "tickets"), [tickets[0]], "{again}");
+        assert_eq!(again["tickets"][0]["status"], "open");
+
+        let users = desk
+            .ok(
+                Method::GET,
+                "/api/v2/incremental/users/cursor?start_time=0",
+                None,
+            )
+            .await;
+        assert_eq!(ids(&users, "users"), [customer], "{users}");
+
+        for query in [
+            "",
+            "start_time=yesterday",
+            "start_time=-5",
+            "cursor=not-a-cursor",
+            "start_time=0&per_page=0",
+            "start_time=0&per_page=1001",
+        ] {
+            let (status, body) = desk
+                .admin(
+                    Method::GET,
+                    &format!("/api/v2/incremental/tickets/cursor?{query}"),
+                    None,
+                )
+                .await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        }
+    }
+}

@@ -123,6 +123,15 @@ if error is not None:
 wrong = Zenpy(subdomain="desk", email="someone.else@desk.example", token=token["token"]["value"])
 expect_raise("another user's email with the token is refused", APIException, lambda: wrong.users.me())
 
+# Incremental export (cursor-based), after the records have settled (2 s).
+import time  # noqa: E402
+
+time.sleep(2.2)
+exported = [t.id for t in zenpy.tickets.incremental(start_time=0)]
+check("tickets.incremental (cursor) exports the ticket", exported == [ticket.id], exported)
+exported = sorted(u.id for u in zenpy.users.incremental(start_time=0))
+check("users.incremental (cursor) exports the users", exported == sorted([owner, ada.id]), exported)
+
 if failures:
     print(f"{len(failures)} check(s) failed: {', '.join(failures)}")
     sys.exit(1)

@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 mod fields;
 mod groups;
+mod incremental;
 mod operations;
 mod organizations;
 mod plugins;
@@ -129,6 +130,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(rule_runs::routes())
         .merge(plugins::routes())
         .merge(search::routes())
+        .merge(incremental::routes())
         .merge(settings::routes())
         .merge(tokens::routes())
 }

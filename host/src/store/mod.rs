@@ -2,6 +2,7 @@
 //! `RETURNING`) for SQLite, the embedded default, and PostgreSQL, chosen by the database URL.
 
 mod audits;
+mod export;
 mod fields;
 mod groups;
 mod identity;
@@ -21,6 +22,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, AssertSqlSafe, Executor};
 
+pub use export::{ExportPage, ExportPosition};
 pub use rule_runs::RuleRunFilter;
 pub use settings::Setting;
 pub use tickets::{NewTicket, TicketFilter, TicketWrite};

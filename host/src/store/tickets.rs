@@ -12,7 +12,7 @@ use super::identity::{find_or_create_customer, find_or_create_customer_by_phone}
 use super::organizations::organization_exists;
 use super::rows::{Bind, bind_all, parse_column, placeholders, tags_from_column, tags_to_column};
 use super::users::user;
-use super::{Conditions, Listing, Page, Store, StoreError, now_millis};
+use super::{Conditions, ExportPage, ExportPosition, Listing, Page, Store, StoreError, now_millis};
 use crate::domain::audit;
 use crate::domain::{
     Audit, Channel, Comment, CommentDraft, CustomValues, FieldScope, Problems, Status, Ticket,
@@ -452,6 +452,38 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(ticket_from_row).collect()
+    }
+
+    /// Up to `limit` tickets changed after `after` and before `settled` (ms), in the order they
+    /// last changed.
+    pub async fn tickets_since(
+        &self,
+        after: ExportPosition,
+        settled: i64,
+        limit: i64,
+    ) -> Result<ExportPage<Ticket>, StoreError> {
+        let sql = format!(
+            "SELECT {TICKET_COLUMNS} FROM tickets WHERE {} AND updated_at < $3 \
+             ORDER BY updated_at, id LIMIT $4",
+            ExportPosition::after_sql(1)
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(after.updated_at)
+            .bind(after.id)
+            .bind(settled)
+            .bind(limit + 1)
+            .fetch_all(&self.pool)
+            .await?;
+        let tickets = rows.iter().map(ticket_from_row).collect::<Result<_, _>>()?;
+        Ok(ExportPage::from_overfetch(
+            tickets,
+            limit,
+            after,
+            |t: &Ticket| ExportPosition {
+                updated_at: t.updated_at.0,
+                id: t.id,
+            },
+        ))
     }
 
     /// Tickets in id order matching every filter given.

@@ -10,7 +10,9 @@ use super::fields::{
 use super::rows::{
     Bind, bind_all, bulk_placeholders, parse_column, placeholders, tags_from_column, tags_to_column,
 };
-use super::{Listing, Page, Store, StoreError, conflict_or, now_millis};
+use super::{
+    ExportPage, ExportPosition, Listing, Page, Store, StoreError, conflict_or, now_millis,
+};
 use crate::domain::field_definition::check_date;
 use crate::domain::search::{Comparison, Criterion};
 use crate::domain::{
@@ -167,6 +169,38 @@ impl Store {
         let binds: Vec<Bind> = ids.iter().map(|id| Bind::Int(*id)).collect();
         let condition = format!("u.id IN ({})", placeholders(1, ids.len()));
         self.load_users(&condition, &binds).await
+    }
+
+    /// Up to `limit` users changed after `after` and before `settled` (ms), in the order they
+    /// last changed.
+    pub async fn users_since(
+        &self,
+        after: ExportPosition,
+        settled: i64,
+        limit: i64,
+    ) -> Result<ExportPage<User>, StoreError> {
+        let condition = format!(
+            "u.id IN (SELECT id FROM users WHERE {} AND updated_at < $3 \
+             ORDER BY updated_at, id LIMIT $4)",
+            ExportPosition::after_sql(1)
+        );
+        let binds = [
+            Bind::Int(after.updated_at),
+            Bind::Int(after.id),
+            Bind::Int(settled),
+            Bind::Int(limit + 1),
+        ];
+        let mut users = self.load_users(&condition, &binds).await?;
+        users.sort_by_key(|user| (user.updated_at.0, user.id));
+        Ok(ExportPage::from_overfetch(
+            users,
+            limit,
+            after,
+            |u: &User| ExportPosition {
+                updated_at: u.updated_at.0,
+                id: u.id,
+            },
+        ))
     }
 
     /// Users in id order, optionally of one role.
