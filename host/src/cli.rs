@@ -117,6 +117,10 @@ fn serve_config(args: ServeArgs) -> anyhow::Result<ServeConfig> {
         parsed.is_some(),
         "--public-url {public_url:?} is not an http(s) URL like https://desk.example.com"
     );
+    anyhow::ensure!(
+        file.rate_limit_per_minute != Some(0),
+        "rate_limit_per_minute must be at least 1; leave it out for no limit"
+    );
     Ok(ServeConfig {
         database: args
             .database
@@ -127,6 +131,7 @@ fn serve_config(args: ServeArgs) -> anyhow::Result<ServeConfig> {
         // It names plugins and counts their failures: open only on loopback unless allowed.
         metrics_public: file.metrics_public.unwrap_or(listen.ip().is_loopback()),
         cors_allowed_origins: file.cors_allowed_origins.unwrap_or_default(),
+        rate_limit_per_minute: file.rate_limit_per_minute,
         connections: ConnectionLimits {
             header_read_timeout: file
                 .header_read_timeout_secs

@@ -50,6 +50,8 @@ pub struct FileConfig {
     pub header_read_timeout_secs: Option<u64>,
     /// Connections served at once.
     pub max_connections: Option<usize>,
+    /// Requests a minute per API token (429 with Retry-After beyond); no limit when unset.
+    pub rate_limit_per_minute: Option<u32>,
 }
 
 impl FileConfig {
@@ -81,6 +83,7 @@ pub struct ServeConfig {
     pub public_url: String,
     pub metrics_public: bool,
     pub cors_allowed_origins: Vec<String>,
+    pub rate_limit_per_minute: Option<u32>,
     pub connections: ConnectionLimits,
     pub log_format: LogFormat,
     pub limits: HttpLimits,
@@ -139,6 +142,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         public_url: config.public_url.clone(),
         open_metrics: config.metrics_public,
         cors_origins: config.cors_allowed_origins.clone(),
+        rate_limit_per_minute: config.rate_limit_per_minute,
     };
     connections::serve(
         listener,

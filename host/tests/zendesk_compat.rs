@@ -733,3 +733,59 @@ async fn incremental_exports_follow_cursors() {
         }
     }
 }
+
+/// Per-token rate limits as Zendesk signals them: `X-Rate-Limit` and `X-Rate-Limit-Remaining`
+/// on every answer, 429 with `Retry-After` beyond the limit, each token counted alone.
+#[tokio::test]
+async fn rate_limits_per_token_are_signalled_like_zendesk() {
+    for (store, dir) in common::stores("zendesk_rate_limit").await {
+        let desk = Desk::start_adjusted(store, dir, common::no_rules(), |options| {
+            options.rate_limit_per_minute = Some(3)
+        })
+        .await;
+        let get = |token: &str| {
+            desk.client
+                .get(desk.url("/api/v2/users.json"))
+                .bearer_auth(token)
+                .send()
+        };
+        let mut remaining = Vec::new();
+        for _ in 0..3 {
+            let response = get(&desk.agent).await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            assert_eq!(response.headers()["x-rate-limit"], "3");
+            remaining.push(
+                response.headers()["x-rate-limit-remaining"]
+                    .to_str()
+                    .unwrap()
+                    .to_string(),
+            );
+        }
+        assert_eq!(remaining, ["2", "1", "0"]);
+        let refused = get(&desk.agent).await.unwrap();
+        // The minute may have turned between the calls; then the window starts again.
+        if refused.status() == StatusCode::TOO_MANY_REQUESTS {
+            let retry_after: u64 = refused.headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!((1..=60).contains(&retry_after), "{retry_after}");
+            assert_eq!(refused.headers()["x-rate-limit-remaining"], "0");
+            let body: Value = serde_json::from_str(&refused.text().await.unwrap()).unwrap();
+            assert_eq!(body["error"], "TooManyRequests", "{body}");
+            assert!(
+                body["description"]
+                    .as_str()
+                    .unwrap()
+                    .contains("3 requests a minute")
+            );
+        } else {
+            assert_eq!(refused.status(), StatusCode::OK);
+        }
+        // Another token has its own count; requests without a token are not counted.
+        assert_eq!(get(&desk.admin).await.unwrap().status(), StatusCode::OK);
+        let health = desk.client.get(desk.url("/healthz")).send().await.unwrap();
+        assert!(health.headers().get("x-rate-limit").is_none());
+    }
+}

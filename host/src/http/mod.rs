@@ -12,6 +12,7 @@ mod incremental;
 mod operations;
 mod organizations;
 mod plugins;
+mod rate_limit;
 mod rule_runs;
 mod search;
 mod settings;
@@ -62,6 +63,8 @@ pub struct HttpOptions {
     pub open_metrics: bool,
     /// Origins a browser may call the API from (CORS); none: CORS stays off.
     pub cors_origins: Vec<String>,
+    /// Requests a minute per token; `None`: no limit.
+    pub rate_limit_per_minute: Option<u32>,
 }
 
 impl HttpOptions {
@@ -72,6 +75,7 @@ impl HttpOptions {
             public_url: "http://127.0.0.1:8080".into(),
             open_metrics: true,
             cors_origins: Vec::new(),
+            rate_limit_per_minute: None,
         }
     }
 }
@@ -151,6 +155,9 @@ pub fn app_with(store: Store, rules: Rules, options: HttpOptions) -> Router {
     let (router, openapi) = routes().split_for_parts();
     let limits = options.limits;
     let cors = cors(&options.cors_origins);
+    let rate_limit = options
+        .rate_limit_per_minute
+        .map(rate_limit::RateLimiter::new);
     let state = AppState {
         store,
         rules,
@@ -182,6 +189,10 @@ pub fn app_with(store: Store, rules: Rules, options: HttpOptions) -> Router {
             tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid));
+    let router = match rate_limit {
+        Some(limiter) => router.layer(middleware::from_fn_with_state(limiter, rate_limit::limit)),
+        None => router,
+    };
     let router = match cors {
         Some(cors) => router.layer(cors),
         None => router,

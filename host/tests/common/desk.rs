@@ -75,6 +75,24 @@ impl Desk {
         Desk::start_with(store, dir, rules, limits, ConnectionLimits::default()).await
     }
 
+    /// As [`Desk::start`], with `adjust` changing the HTTP options first.
+    pub async fn start_adjusted(
+        store: Store,
+        dir: Option<tempfile::TempDir>,
+        rules: Rules,
+        adjust: impl FnOnce(&mut HttpOptions),
+    ) -> Desk {
+        Desk::serve(
+            store,
+            dir,
+            rules,
+            limits(),
+            ConnectionLimits::default(),
+            adjust,
+        )
+        .await
+    }
+
     /// As [`Desk::start`], with the connection loop's limits given.
     pub async fn start_with(
         store: Store,
@@ -82,6 +100,17 @@ impl Desk {
         rules: Rules,
         limits: HttpLimits,
         connection_limits: ConnectionLimits,
+    ) -> Desk {
+        Desk::serve(store, dir, rules, limits, connection_limits, |_| {}).await
+    }
+
+    async fn serve(
+        store: Store,
+        dir: Option<tempfile::TempDir>,
+        rules: Rules,
+        limits: HttpLimits,
+        connection_limits: ConnectionLimits,
+        adjust: impl FnOnce(&mut HttpOptions),
     ) -> Desk {
         let (_, admin) = store
             .create_token("test admin", TokenRole::Admin, None)
@@ -93,10 +122,11 @@ impl Desk {
             .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let options = HttpOptions {
+        let mut options = HttpOptions {
             public_url: base.clone(),
             ..HttpOptions::new(limits)
         };
+        adjust(&mut options);
         let app = app_with(store.clone(), rules.clone(), options);
         // The server's own connection loop, as `wasmdesk serve` runs it.
         let server = tokio::spawn(connections::serve(

@@ -1,0 +1,110 @@
+//! Per-token rate limits, signalled as Zendesk signals them so that clients back off: every
+//! answer to a token carries `X-Rate-Limit` (requests per minute) and `X-Rate-Limit-Remaining`;
+//! over the limit, 429 with `Retry-After` (seconds to the next minute's window). Off unless
+//! configured (`rate_limit_per_minute`).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::extract::{Request, State};
+use axum::http::header::AUTHORIZATION;
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+
+use super::error::ApiError;
+
+/// Counts each credential's requests in fixed one-minute windows.
+#[derive(Clone)]
+pub struct RateLimiter {
+    per_minute: u32,
+    windows: Arc<Mutex<HashMap<[u8; 16], Window>>>,
+}
+
+#[derive(Clone, Copy)]
+struct Window {
+    minute: u64,
+    requests: u32,
+}
+
+/// What the limiter decided for one request.
+struct Verdict {
+    allowed: bool,
+    remaining: u32,
+    retry_after: u64,
+}
+
+impl RateLimiter {
+    pub fn new(per_minute: u32) -> RateLimiter {
+        RateLimiter {
+            per_minute: per_minute.max(1),
+            windows: Arc::default(),
+        }
+    }
+
+    /// Counts a request with this Authorization header (the credential, hashed: the limiter
+    /// needs no database, and unknown tokens are limited too).
+    fn count(&self, credential: &[u8]) -> Verdict {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_secs());
+        let minute = now / 60;
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&Sha256::digest(credential)[..16]);
+        let mut windows = self.windows.lock().expect("rate limit windows");
+        if windows.len() > 10_000 {
+            windows.retain(|_, window| window.minute == minute);
+        }
+        let window = windows.entry(key).or_insert(Window {
+            minute,
+            requests: 0,
+        });
+        if window.minute != minute {
+            *window = Window {
+                minute,
+                requests: 0,
+            };
+        }
+        let allowed = window.requests < self.per_minute;
+        if allowed {
+            window.requests += 1;
+        }
+        Verdict {
+            allowed,
+            remaining: self.per_minute - window.requests,
+            retry_after: 60 - now % 60,
+        }
+    }
+}
+
+/// The middleware: requests without credentials pass uncounted (health checks, the OpenAPI
+/// document); the rest are counted per credential.
+pub async fn limit(State(limiter): State<RateLimiter>, request: Request, next: Next) -> Response {
+    let Some(credential) = request.headers().get(AUTHORIZATION) else {
+        return next.run(request).await;
+    };
+    let verdict = limiter.count(credential.as_bytes());
+    let mut response = if verdict.allowed {
+        next.run(request).await
+    } else {
+        let mut error = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TooManyRequests",
+            format!(
+                "this token may make {} requests a minute; retry in {} s",
+                limiter.per_minute, verdict.retry_after
+            ),
+        );
+        error.retry_after = Some(verdict.retry_after as u32);
+        error.into_response()
+    };
+    let headers = response.headers_mut();
+    headers.insert("x-rate-limit", HeaderValue::from(limiter.per_minute));
+    headers.insert(
+        "x-rate-limit-remaining",
+        HeaderValue::from(verdict.remaining),
+    );
+    response
+}
