@@ -789,3 +789,158 @@ async fn rate_limits_per_token_are_signalled_like_zendesk() {
         assert!(health.headers().get("x-rate-limit").is_none());
     }
 }
+
+/// Organization memberships: a user's link to their one organization, listed, shown, made and
+/// removed the Zendesk way.
+#[tokio::test]
+async fn organization_memberships() {
+    for desk in Desk::each("zendesk_memberships", Plugins::None).await {
+        let new_id = |body: Value, key: &str| body[key]["id"].as_i64().unwrap();
+        let acme = new_id(
+            desk.ok(
+                Method::POST,
+                "/api/v2/organizations",
+                Some(json!({"organization": {"name": "Acme", "domain_names": ["acme.example"]}})),
+            )
+            .await,
+            "organization",
+        );
+        let other = new_id(
+            desk.ok(
+                Method::POST,
+                "/api/v2/organizations",
+                Some(json!({"organization": {"name": "Other"}})),
+            )
+            .await,
+            "organization",
+        );
+        // Joined by domain on creation.
+        let wile = new_id(
+            desk.ok(
+                Method::POST,
+                "/api/v2/users",
+                Some(json!({"user": {"email": "wile@acme.example"}})),
+            )
+            .await,
+            "user",
+        );
+        let road = new_id(
+            desk.ok(
+                Method::POST,
+                "/api/v2/users",
+                Some(json!({"user": {"email": "road@runner.example"}})),
+            )
+            .await,
+            "user",
+        );
+        let free = new_id(
+            desk.ok(
+                Method::POST,
+                "/api/v2/users",
+                Some(json!({"user": {"email": "free@gmail.com"}})),
+            )
+            .await,
+            "user",
+        );
+
+        let shown = desk
+            .ok(
+                Method::GET,
+                &format!("/api/v2/users/{wile}/organization_memberships.json"),
+                None,
+            )
+            .await;
+        assert_eq!(shown["count"], 1, "{shown}");
+        let membership = &shown["organization_memberships"][0];
+        assert_eq!(
+            (
+                membership["id"].as_i64(),
+                membership["user_id"].as_i64(),
+                membership["organization_id"].as_i64()
+            ),
+            (Some(wile), Some(wile), Some(acme))
+        );
+        assert_eq!(membership["default"], true);
+
+        let (status, made) = desk
+            .admin(
+                Method::POST,
+                "/api/v2/organization_memberships.json",
+                Some(
+                    json!({"organization_membership": {"user_id": free, "organization_id": acme}}),
+                ),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{made}");
+        assert_eq!(made["organization_membership"]["organization_id"], acme);
+        let members = desk
+            .ok(
+                Method::GET,
+                &format!("/api/v2/organizations/{acme}/organization_memberships"),
+                None,
+            )
+            .await;
+        let users: Vec<i64> = members["organization_memberships"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["user_id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(users, [wile, free], "{members}");
+
+        // One organization per user: a second is refused, saying what to do.
+        let (status, refused) = desk
+            .admin(
+                Method::POST,
+                "/api/v2/organization_memberships",
+                Some(
+                    json!({"organization_membership": {"user_id": wile, "organization_id": other}}),
+                ),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        assert!(
+            refused.to_string().contains("delete that membership"),
+            "{refused}"
+        );
+        for body in [
+            json!({"organization_membership": {"user_id": 424242, "organization_id": acme}}),
+            json!({"organization_membership": {"user_id": road, "organization_id": 424242}}),
+        ] {
+            let (status, refused) = desk
+                .admin(Method::POST, "/api/v2/organization_memberships", Some(body))
+                .await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        }
+
+        let all = desk
+            .ok(Method::GET, "/api/v2/organization_memberships", None)
+            .await;
+        assert_eq!(
+            all["count"], 3,
+            "wile, road's own runner.example and free: {all}"
+        );
+
+        let (status, _) = desk
+            .admin(
+                Method::DELETE,
+                &format!("/api/v2/organization_memberships/{free}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let user = desk
+            .ok(Method::GET, &format!("/api/v2/users/{free}"), None)
+            .await;
+        assert!(user["user"]["organization_id"].is_null(), "{user}");
+        let (status, body) = desk
+            .admin(
+                Method::GET,
+                &format!("/api/v2/organization_memberships/{free}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+        assert_eq!(body["error"], "RecordNotFound");
+    }
+}

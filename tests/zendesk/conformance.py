@@ -83,6 +83,18 @@ org = zenpy.organizations.create(Organization(name="Engines Ltd", domain_names=[
 check("organizations.create", org.id is not None and org.name == "Engines Ltd")
 check("organizations(id=…)", zenpy.organizations(id=org.id).domain_names == ["engines.example"])
 
+# Organization memberships: Ada joined "Analytical" by her email domain; she moves to Engines Ltd.
+from zenpy.lib.api_objects import OrganizationMembership  # noqa: E402
+
+current = list(zenpy.users.organization_memberships(user=ada.id))
+check("a user's membership from her email domain", len(current) == 1 and current[0].user_id == ada.id, current)
+zenpy.organization_memberships.delete(current[0])
+check("organization_memberships.delete", list(zenpy.users.organization_memberships(user=ada.id)) == [])
+made = zenpy.organization_memberships.create(OrganizationMembership(user_id=ada.id, organization_id=org.id))
+check("organization_memberships.create", made.organization_id == org.id and made.user_id == ada.id, made)
+listed = [(m.user_id, m.organization_id) for m in zenpy.users.organization_memberships(user=ada.id)]
+check("users.organization_memberships", listed == [(ada.id, org.id)], listed)
+
 # Tickets: create, show, update with a comment, comments, listing.
 created = zenpy.tickets.create(Ticket(subject="Parcel", description="Where is my parcel?", requester_id=ada.id))
 check("tickets.create answers with a TicketAudit", type(created).__name__ == "TicketAudit", repr(created))

@@ -9,6 +9,7 @@ pub mod extract;
 mod fields;
 mod groups;
 mod incremental;
+mod memberships;
 mod operations;
 mod organizations;
 mod plugins;
@@ -133,6 +134,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(tickets::routes())
         .merge(rule_runs::routes())
         .merge(plugins::routes())
+        .merge(memberships::routes())
         .merge(search::routes())
         .merge(incremental::routes())
         .merge(settings::routes())

@@ -203,6 +203,12 @@ impl Store {
         ))
     }
 
+    /// Users who belong to an organization, in id order.
+    pub async fn users_with_organization(&self, page: Page) -> Result<Listing<User>, StoreError> {
+        self.page_of_users(vec!["organization_id IS NOT NULL".into()], Vec::new(), page)
+            .await
+    }
+
     /// Users in id order, optionally of one role.
     pub async fn list_users(
         &self,
