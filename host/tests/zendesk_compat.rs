@@ -944,3 +944,75 @@ async fn organization_memberships() {
         assert_eq!(body["error"], "RecordNotFound");
     }
 }
+
+/// Zendesk's ticket shape: `via` with the channel, and `submitter_id` — the one sent, else the
+/// comment's author, else the token's owner, else the requester; it cannot change.
+#[tokio::test]
+async fn tickets_carry_via_and_submitter() {
+    for desk in Desk::each("zendesk_ticket_shape", Plugins::None).await {
+        let (email, secret) = owned_agent_token(&desk).await;
+        let agent = desk.store.user_by_email(&email).await.unwrap().unwrap().id;
+        let customer = desk
+            .ok(
+                Method::POST,
+                "/api/v2/users",
+                Some(json!({"user": {"email": "c@shop.example"}})),
+            )
+            .await["user"]["id"]
+            .as_i64()
+            .unwrap();
+        let create = |token: Option<String>, ticket: Value| {
+            let request = desk
+                .client
+                .post(desk.url("/api/v2/tickets.json"))
+                .header("content-type", "application/json")
+                .body(json!({"ticket": ticket}).to_string());
+            let request = match token {
+                Some(authorization) => request.header("authorization", authorization),
+                None => request.bearer_auth(&desk.admin),
+            };
+            desk.send(request)
+        };
+        let base = json!({"subject": "s", "description": "d", "requester_id": customer});
+        // The token's owner submits.
+        let (status, made) = create(
+            Some(basic(&format!("{email}/token"), &secret)),
+            base.clone(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{made}");
+        assert_eq!(made["ticket"]["submitter_id"], agent, "{made}");
+        assert_eq!(made["ticket"]["via"]["channel"], "api");
+        assert!(
+            made["ticket"]["via"]["source"]["from"].is_object(),
+            "{made}"
+        );
+        // No owner: the requester.
+        let (_, made) = create(None, base.clone()).await;
+        assert_eq!(made["ticket"]["submitter_id"], customer, "{made}");
+        // Sent explicitly; an unknown one is refused.
+        let mut explicit = base.clone();
+        explicit["submitter_id"] = json!(agent);
+        let (_, made) = create(None, explicit).await;
+        assert_eq!(made["ticket"]["submitter_id"], agent);
+        let mut unknown = base.clone();
+        unknown["submitter_id"] = json!(424242);
+        let (status, refused) = create(None, unknown).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        assert!(refused["details"]["submitter_id"].is_array(), "{refused}");
+        // It cannot change.
+        let id = made["ticket"]["id"].as_i64().unwrap();
+        let (status, refused) = desk
+            .admin(
+                Method::PUT,
+                &format!("/api/v2/tickets/{id}"),
+                Some(json!({"ticket": {"submitter_id": customer}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        let shown = desk
+            .ok(Method::GET, &format!("/api/v2/tickets/{id}.json"), None)
+            .await;
+        assert_eq!(shown["ticket"]["submitter_id"], agent);
+    }
+}

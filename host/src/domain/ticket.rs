@@ -37,6 +37,24 @@ pub const MAX_SUBJECT_CHARS: usize = 500;
 /// Longest comment accepted, in bytes.
 pub const MAX_COMMENT_BYTES: usize = 256 * 1024;
 
+/// How a ticket came in, as Zendesk shows it: `{"channel": "email", "source": {"from": {},
+/// "to": {}, "rel": null}}`. The source's addresses are filled by the intake channels.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Via {
+    pub channel: Channel,
+    #[schema(value_type = Object)]
+    pub source: serde_json::Value,
+}
+
+impl Via {
+    pub fn of(channel: Channel) -> Via {
+        Via {
+            channel,
+            source: serde_json::json!({"from": {}, "to": {}, "rel": null}),
+        }
+    }
+}
+
 /// A ticket as stored and shown (Zendesk's ticket object).
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Ticket {
@@ -49,7 +67,12 @@ pub struct Ticket {
     #[serde(rename = "type")]
     pub ticket_type: Option<TicketType>,
     pub channel: Channel,
+    /// How the ticket came in, in Zendesk's shape.
+    pub via: Via,
     pub requester_id: i64,
+    /// Who submitted it: the request's `submitter_id`, else the comment's author, else the
+    /// token's owner, else the requester.
+    pub submitter_id: Option<i64>,
     pub organization_id: Option<i64>,
     pub assignee_id: Option<i64>,
     pub group_id: Option<i64>,
@@ -131,6 +154,10 @@ pub struct TicketDraft {
     pub channel: Option<String>,
     #[serde(default)]
     pub requester_id: Option<i64>,
+    /// On create, who submitted the ticket (default: the comment's author, else the token's
+    /// owner, else the requester); it cannot change later.
+    #[serde(default)]
+    pub submitter_id: Option<i64>,
     /// Instead of `requester_id`: who asks, by email or phone (found or created), e.g.
     /// `{"phone": "+4930123456", "name": "Ada"}`.
     #[serde(default)]
@@ -182,6 +209,7 @@ pub struct TicketChanges {
     pub ticket_type: Option<Option<TicketType>>,
     pub channel: Option<Channel>,
     pub requester_id: Option<i64>,
+    pub submitter_id: Option<i64>,
     pub requester: Option<RequesterDraft>,
     pub organization_id: Option<Option<i64>>,
     pub assignee_id: Option<Option<i64>>,
@@ -311,6 +339,7 @@ impl TicketDraft {
             ticket_type,
             channel,
             requester_id: self.requester_id,
+            submitter_id: self.submitter_id,
             requester: self.requester,
             organization_id: self.organization_id,
             assignee_id: self.assignee_id,

@@ -124,9 +124,15 @@ async fn create(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<TicketBody>,
 ) -> ApiResult<(StatusCode, Json<TicketWritten>)> {
+    let mut draft = body.ticket;
+    let author = draft.comment.as_ref().and_then(|comment| comment.author_id);
+    if draft.submitter_id.is_none() && author.is_none() {
+        // Zendesk's submitter is the authenticated user: here, the token's owner.
+        draft.submitter_id = token.owner_id;
+    }
     let (ticket, audit) = state
         .rules
-        .create_ticket_audited(&state.store, body.ticket, Actor::Integration(token.name))
+        .create_ticket_audited(&state.store, draft, Actor::Integration(token.name))
         .await?;
     Ok((StatusCode::CREATED, Json(TicketWritten { ticket, audit })))
 }

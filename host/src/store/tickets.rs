@@ -14,6 +14,7 @@ use super::rows::{Bind, bind_all, parse_column, placeholders, tags_from_column, 
 use super::users::user;
 use super::{Conditions, ExportPage, ExportPosition, Listing, Page, Store, StoreError, now_millis};
 use crate::domain::audit;
+use crate::domain::ticket::Via;
 use crate::domain::{
     Audit, Channel, Comment, CommentDraft, CustomValues, FieldScope, Problems, Status, Ticket,
     TicketChanges, TicketDraft, Timestamp, User,
@@ -30,7 +31,7 @@ pub struct TicketFilter {
 }
 
 const TICKET_COLUMNS: &str = "id, subject, description, status, priority, type, channel, \
-     requester_id, organization_id, assignee_id, group_id, queue, tags, custom_fields, \
+     requester_id, submitter_id, organization_id, assignee_id, group_id, queue, tags, custom_fields, \
      created_at, updated_at";
 
 fn ticket_from_row(row: &sqlx::any::AnyRow) -> Result<Ticket, StoreError> {
@@ -48,7 +49,9 @@ fn ticket_from_row(row: &sqlx::any::AnyRow) -> Result<Ticket, StoreError> {
         priority: priority.as_deref().map(parse_column).transpose()?,
         ticket_type: ticket_type.as_deref().map(parse_column).transpose()?,
         channel: parse_column(&channel)?,
+        via: Via::of(parse_column(&channel)?),
         requester_id: row.try_get("requester_id")?,
+        submitter_id: row.try_get("submitter_id")?,
         organization_id: row.try_get("organization_id")?,
         assignee_id: row.try_get("assignee_id")?,
         group_id: row.try_get("group_id")?,
@@ -180,6 +183,17 @@ pub(super) async fn resolve_new_ticket(
             None
         }
     };
+    let submitter = match changes.submitter_id {
+        Some(id) => match user(&mut *conn, id).await {
+            Ok(_) => Some(id),
+            Err(StoreError::NotFound { .. }) => {
+                problems.add("submitter_id", format!("there is no user {id}"));
+                None
+            }
+            Err(other) => return Err(other),
+        },
+        None => None,
+    };
     let now = Timestamp(now_millis());
     let subject = match &changes.subject {
         Some(subject) if !subject.is_empty() => subject.clone(),
@@ -193,7 +207,9 @@ pub(super) async fn resolve_new_ticket(
         priority: None,
         ticket_type: None,
         channel: changes.channel.unwrap_or(Channel::Api),
+        via: Via::of(changes.channel.unwrap_or(Channel::Api)),
         requester_id: requester.as_ref().map(|user| user.id).unwrap_or_default(),
+        submitter_id: submitter,
         organization_id: requester.as_ref().and_then(|user| user.organization_id),
         assignee_id: None,
         group_id: None,
@@ -204,6 +220,9 @@ pub(super) async fn resolve_new_ticket(
         updated_at: now,
     };
     check_author(&mut *conn, &comment, &mut problems).await?;
+    if ticket.submitter_id.is_none() {
+        ticket.submitter_id = comment.author_id.or(Some(ticket.requester_id));
+    }
     apply_changes(conn, &mut ticket, changes, &mut problems).await?;
     let comment = CommentDraft {
         author_id: comment.author_id.or(Some(ticket.requester_id)),
@@ -241,6 +260,15 @@ pub(super) async fn resolve_ticket_update(
     let mut problems = Problems::default();
     if changes.requester.is_some() {
         problems.add("requester", "set requester_id to change the requester");
+    }
+    if changes
+        .submitter_id
+        .is_some_and(|id| Some(id) != current.submitter_id)
+    {
+        problems.add(
+            "submitter_id",
+            "is set when the ticket is created and cannot change",
+        );
     }
     if changes
         .channel
@@ -616,8 +644,9 @@ pub(super) async fn insert_ticket(
 ) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar(
         "INSERT INTO tickets (subject, description, status, priority, type, channel, requester_id, \
-         organization_id, assignee_id, group_id, queue, tags, custom_fields, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
+         organization_id, assignee_id, group_id, queue, tags, custom_fields, created_at, updated_at, \
+         submitter_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15) RETURNING id",
     )
     .bind(&ticket.subject)
     .bind(&ticket.description)
@@ -633,6 +662,7 @@ pub(super) async fn insert_ticket(
     .bind(tags_to_column(&ticket.tags))
     .bind(custom_fields_column(&ticket.custom_fields))
     .bind(ticket.created_at.0)
+    .bind(ticket.submitter_id)
     .fetch_one(conn)
     .await?)
 }
