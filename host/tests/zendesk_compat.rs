@@ -942,6 +942,20 @@ async fn organization_memberships() {
             .await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
         assert_eq!(body["error"], "RecordNotFound");
+
+        // The OpenAPI document describes the membership, not a group membership (schema names
+        // are global: two envelopes of one name would silently merge).
+        let document = desk.ok(Method::GET, "/api/v2/openapi.json", None).await;
+        let reference = document["paths"]["/api/v2/organization_memberships/{id}"]["get"]
+            ["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+            .as_str()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_string();
+        let schema = &document["components"]["schemas"][&reference];
+        assert_eq!(schema["required"], json!(["organization_membership"]), "{schema}");
     }
 }
 

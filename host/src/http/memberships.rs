@@ -52,20 +52,20 @@ impl OrganizationMembership {
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct MembershipEnvelope {
+pub struct OrganizationMembershipEnvelope {
     organization_membership: OrganizationMembership,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct MembershipsPage {
+pub struct OrganizationMembershipsPage {
     organization_memberships: Vec<OrganizationMembership>,
     next_page: Option<String>,
     count: i64,
 }
 
-impl MembershipsPage {
-    fn new(listing: Listing<User>, url: &RequestUrl) -> MembershipsPage {
-        MembershipsPage {
+impl OrganizationMembershipsPage {
+    fn new(listing: Listing<User>, url: &RequestUrl) -> OrganizationMembershipsPage {
+        OrganizationMembershipsPage {
             next_page: listing.next_after.map(|after| url.next_page(after)),
             count: listing.count,
             organization_memberships: listing
@@ -79,13 +79,13 @@ impl MembershipsPage {
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct MembershipBody {
-    organization_membership: MembershipDraft,
+pub struct OrganizationMembershipBody {
+    organization_membership: OrganizationMembershipDraft,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct MembershipDraft {
+pub struct OrganizationMembershipDraft {
     user_id: i64,
     organization_id: i64,
     /// Accepted for Zendesk clients; the one organization is always the default.
@@ -96,27 +96,27 @@ pub struct MembershipDraft {
 
 /// Every membership, in user id order.
 #[utoipa::path(get, path = "/api/v2/organization_memberships", tag = "organizations", params(PageParams),
-    responses((status = 200, body = MembershipsPage), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = OrganizationMembershipsPage), (status = 400, body = ErrorBody)))]
 async fn list(
     _: Agent,
     State(state): State<AppState>,
     QueryParams(page): QueryParams<PageParams>,
     url: RequestUrl,
-) -> ApiResult<Json<MembershipsPage>> {
+) -> ApiResult<Json<OrganizationMembershipsPage>> {
     let listing = state.store.users_with_organization(page.page()?).await?;
-    Ok(Json(MembershipsPage::new(listing, &url)))
+    Ok(Json(OrganizationMembershipsPage::new(listing, &url)))
 }
 
 /// Puts a user in an organization. A user already in another one is refused: remove that
 /// membership first.
-#[utoipa::path(post, path = "/api/v2/organization_memberships", tag = "organizations", request_body = MembershipBody,
-    responses((status = 201, body = MembershipEnvelope), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v2/organization_memberships", tag = "organizations", request_body = OrganizationMembershipBody,
+    responses((status = 201, body = OrganizationMembershipEnvelope), (status = 422, body = ErrorBody)))]
 async fn create(
     _: Agent,
     State(state): State<AppState>,
-    JsonBody(body): JsonBody<MembershipBody>,
-) -> ApiResult<(StatusCode, Json<MembershipEnvelope>)> {
-    let MembershipDraft {
+    JsonBody(body): JsonBody<OrganizationMembershipBody>,
+) -> ApiResult<(StatusCode, Json<OrganizationMembershipEnvelope>)> {
+    let OrganizationMembershipDraft {
         user_id,
         organization_id,
         ..
@@ -148,7 +148,7 @@ async fn create(
     let membership = OrganizationMembership::of(&user).expect("the organization was just set");
     Ok((
         StatusCode::CREATED,
-        Json(MembershipEnvelope {
+        Json(OrganizationMembershipEnvelope {
             organization_membership: membership,
         }),
     ))
@@ -156,15 +156,15 @@ async fn create(
 
 /// A membership (its id is the user's).
 #[utoipa::path(get, path = "/api/v2/organization_memberships/{id}", tag = "organizations", params(("id" = i64, Path)),
-    responses((status = 200, body = MembershipEnvelope), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = OrganizationMembershipEnvelope), (status = 404, body = ErrorBody)))]
 async fn show(
     _: Agent,
     State(state): State<AppState>,
     Id(id): Id,
-) -> ApiResult<Json<MembershipEnvelope>> {
+) -> ApiResult<Json<OrganizationMembershipEnvelope>> {
     let user = state.store.user(id).await?;
     let membership = OrganizationMembership::of(&user).ok_or_else(|| no_membership(id))?;
-    Ok(Json(MembershipEnvelope {
+    Ok(Json(OrganizationMembershipEnvelope {
         organization_membership: membership,
     }))
 }
@@ -184,15 +184,15 @@ async fn delete(_: Agent, State(state): State<AppState>, Id(id): Id) -> ApiResul
 /// A user's memberships (none or one).
 #[utoipa::path(get, path = "/api/v2/users/{id}/organization_memberships", tag = "organizations",
     params(("id" = i64, Path)),
-    responses((status = 200, body = MembershipsPage), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = OrganizationMembershipsPage), (status = 404, body = ErrorBody)))]
 async fn of_user(
     _: Agent,
     State(state): State<AppState>,
     Id(id): Id,
-) -> ApiResult<Json<MembershipsPage>> {
+) -> ApiResult<Json<OrganizationMembershipsPage>> {
     let user = state.store.user(id).await?;
     let memberships: Vec<_> = OrganizationMembership::of(&user).into_iter().collect();
-    Ok(Json(MembershipsPage {
+    Ok(Json(OrganizationMembershipsPage {
         count: memberships.len() as i64,
         organization_memberships: memberships,
         next_page: None,
@@ -202,16 +202,16 @@ async fn of_user(
 /// An organization's memberships, in user id order.
 #[utoipa::path(get, path = "/api/v2/organizations/{id}/organization_memberships", tag = "organizations",
     params(("id" = i64, Path), PageParams),
-    responses((status = 200, body = MembershipsPage), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = OrganizationMembershipsPage), (status = 404, body = ErrorBody)))]
 async fn of_organization(
     _: Agent,
     State(state): State<AppState>,
     Id(id): Id,
     QueryParams(page): QueryParams<PageParams>,
     url: RequestUrl,
-) -> ApiResult<Json<MembershipsPage>> {
+) -> ApiResult<Json<OrganizationMembershipsPage>> {
     let listing = state.store.organization_members(id, page.page()?).await?;
-    Ok(Json(MembershipsPage::new(listing, &url)))
+    Ok(Json(OrganizationMembershipsPage::new(listing, &url)))
 }
 
 fn no_membership(user: i64) -> ApiError {
