@@ -955,7 +955,11 @@ async fn organization_memberships() {
             .unwrap()
             .to_string();
         let schema = &document["components"]["schemas"][&reference];
-        assert_eq!(schema["required"], json!(["organization_membership"]), "{schema}");
+        assert_eq!(
+            schema["required"],
+            json!(["organization_membership"]),
+            "{schema}"
+        );
     }
 }
 
