@@ -101,7 +101,6 @@ pub fn draft(
             comment.body.clone(),
             comment.public,
             comment.author_id,
-            None,
         ));
     }
     for (name, value) in &fields(decided) {
@@ -116,7 +115,7 @@ pub fn draft(
         }
     }
     for note in notes {
-        push(AuditEvent::comment(note.clone(), false, None, None));
+        push(AuditEvent::comment(note.clone(), false, None));
     }
     AuditDraft {
         author_id: comment.and_then(|comment| comment.author_id),
@@ -140,7 +139,7 @@ impl AuditEvent {
         }
     }
 
-    fn comment(body: String, public: bool, author_id: Option<i64>, via: Option<Value>) -> Self {
+    fn comment(body: String, public: bool, author_id: Option<i64>) -> Self {
         AuditEvent {
             id: 0,
             kind: "Comment".to_string(),
@@ -150,7 +149,7 @@ impl AuditEvent {
             body: Some(body),
             public: Some(public),
             author_id,
-            via,
+            via: None,
         }
     }
 }

@@ -22,21 +22,23 @@ pub struct MetricsReader;
 /// A caller with an admin token.
 pub struct Admin(pub ApiToken);
 
-/// How the caller presented a token.
-enum Credentials<'a> {
-    /// `Authorization: Bearer <token>`.
-    Bearer(&'a str),
-    /// Zendesk's token authentication: `Basic base64("{email}/token:{token}")`.
-    ZendeskToken { email: String, secret: String },
+/// The token a caller presented: as `Bearer <token>`, or as Zendesk's
+/// `Basic base64("{email}/token:{token}")`, which also claims whose token it is.
+struct Credentials {
+    secret: String,
+    claimed_owner: Option<String>,
 }
 
 /// Reads the Authorization header: a Bearer token, or Zendesk's Basic `{email}/token:{token}`.
 /// Basic with a password is refused: the desk keeps no passwords.
-fn credentials(header: &str) -> Result<Credentials<'_>, ApiError> {
+fn credentials(header: &str) -> Result<Credentials, ApiError> {
     let (scheme, value) = header.split_once(' ').unwrap_or((header, ""));
     let value = value.trim();
     if scheme.eq_ignore_ascii_case("bearer") && !value.is_empty() {
-        return Ok(Credentials::Bearer(value));
+        return Ok(Credentials {
+            secret: value.to_string(),
+            claimed_owner: None,
+        });
     }
     if !scheme.eq_ignore_ascii_case("basic") {
         return Err(ApiError::unauthorized(
@@ -57,12 +59,10 @@ fn credentials(header: &str) -> Result<Credentials<'_>, ApiError> {
         ApiError::unauthorized("Basic credentials must be `{email}/token:{token}` (no colon found)")
     })?;
     match user.strip_suffix("/token") {
-        Some(email) if !email.trim().is_empty() && !secret.is_empty() => {
-            Ok(Credentials::ZendeskToken {
-                email: email.trim().to_string(),
-                secret: secret.to_string(),
-            })
-        }
+        Some(email) if !email.trim().is_empty() && !secret.is_empty() => Ok(Credentials {
+            secret: secret.to_string(),
+            claimed_owner: Some(email.trim().to_string()),
+        }),
         _ => Err(ApiError::unauthorized(
             "password authentication is not supported: use an API token, as Basic \
              `{email}/token:{token}` (the token's owner's email) or as `Bearer <token>`",
@@ -81,39 +81,31 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<ApiToken, ApiEr
         })?
         .to_str()
         .map_err(|_| ApiError::unauthorized("the Authorization header is not text"))?;
-    let unknown = || ApiError::unauthorized("the API token is unknown or was revoked");
-    let token = match credentials(header)? {
-        Credentials::Bearer(secret) => state
-            .store
-            .token_by_secret(secret)
-            .await?
-            .ok_or_else(unknown)?,
-        Credentials::ZendeskToken { email, secret } => {
-            let token = state
-                .store
-                .token_by_secret(&secret)
-                .await?
-                .ok_or_else(unknown)?;
-            let Some(owner) = token.owner_email.as_deref() else {
-                return Err(ApiError::unauthorized(
-                    "this token has no owner, so it works only as `Bearer <token>`; for Basic \
-                     `{email}/token:{token}` create a token with an owner (owner_id, or \
-                     `wasmdesk token create --owner EMAIL`)",
-                ));
-            };
-            if !owner.eq_ignore_ascii_case(&email) {
-                return Err(ApiError::unauthorized(format!(
-                    "the token does not belong to {email}: use its owner's email before /token"
-                )));
-            }
-            if !token.owner_is_staff {
-                return Err(ApiError::unauthorized(format!(
-                    "{owner} is no longer an agent or admin, so their tokens no longer work"
-                )));
-            }
-            token
+    let credentials = credentials(header)?;
+    let token = state
+        .store
+        .token_by_secret(&credentials.secret)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("the API token is unknown or was revoked"))?;
+    if let Some(email) = &credentials.claimed_owner {
+        let Some(owner) = token.owner_email.as_deref() else {
+            return Err(ApiError::unauthorized(
+                "this token has no owner, so it works only as `Bearer <token>`; for Basic \
+                 `{email}/token:{token}` create a token with an owner (owner_id, or \
+                 `wasmdesk token create --owner EMAIL`)",
+            ));
+        };
+        if !owner.eq_ignore_ascii_case(email) {
+            return Err(ApiError::unauthorized(format!(
+                "the token does not belong to {email}: use its owner's email before /token"
+            )));
         }
-    };
+        if !token.owner_is_staff {
+            return Err(ApiError::unauthorized(format!(
+                "{owner} is no longer an agent or admin, so their tokens no longer work"
+            )));
+        }
+    }
     if let Err(error) = state.store.touch_token(&token).await {
         tracing::warn!(%error, "could not record token use");
     }

@@ -244,6 +244,15 @@ macro_rules! envelopes {
                     $many: listing.items,
                 }
             }
+
+            /// All of `items` on one page (Zendesk's `show_many`).
+            pub fn whole(items: Vec<$ty>) -> Self {
+                $page {
+                    next_page: None,
+                    count: items.len() as i64,
+                    $many: items,
+                }
+            }
         }
 
         #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]

@@ -34,11 +34,7 @@ async fn show_many(
     QueryParams(params): QueryParams<IdsParams>,
 ) -> ApiResult<Json<OrganizationsPage>> {
     let organizations = state.store.organizations_by_ids(&params.ids()?).await?;
-    Ok(Json(OrganizationsPage {
-        count: organizations.len() as i64,
-        organizations,
-        next_page: None,
-    }))
+    Ok(Json(OrganizationsPage::whole(organizations)))
 }
 
 /// Lists organizations in id order.

@@ -55,11 +55,7 @@ async fn show_many(
     QueryParams(params): QueryParams<IdsParams>,
 ) -> ApiResult<Json<TicketsPage>> {
     let tickets = state.store.tickets_by_ids(&params.ids()?).await?;
-    Ok(Json(TicketsPage {
-        count: tickets.len() as i64,
-        tickets,
-        next_page: None,
-    }))
+    Ok(Json(TicketsPage::whole(tickets)))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]

@@ -55,11 +55,7 @@ async fn show_many(
     QueryParams(params): QueryParams<IdsParams>,
 ) -> ApiResult<Json<UsersPage>> {
     let users = state.store.users_by_ids(&params.ids()?).await?;
-    Ok(Json(UsersPage {
-        count: users.len() as i64,
-        users,
-        next_page: None,
-    }))
+    Ok(Json(UsersPage::whole(users)))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
