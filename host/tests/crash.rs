@@ -169,19 +169,15 @@ fn kill_under_load(database: &str) {
 
 #[test]
 fn acknowledged_tickets_survive_a_kill_under_load_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    kill_under_load(&format!(
-        "sqlite://{}",
-        dir.path().join("desk.db").display()
-    ));
+    on_sqlite(kill_under_load);
 }
 
-#[test]
-fn acknowledged_tickets_survive_a_kill_under_load_on_postgres() {
+/// Runs `round` on a fresh PostgreSQL schema, when `WASMDESK_TEST_DATABASE_URL` is set.
+fn on_postgres(name: &str, round: fn(&str)) {
     let Ok(url) = std::env::var("WASMDESK_TEST_DATABASE_URL") else {
         return; // SQLite only on a machine without PostgreSQL
     };
-    let schema = format!("crash_{}", std::process::id());
+    let schema = format!("{name}_{}", std::process::id());
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         use sqlx::{AssertSqlSafe, Executor};
@@ -194,7 +190,7 @@ fn acknowledged_tickets_survive_a_kill_under_load_on_postgres() {
         pool.close().await;
     });
     let separator = if url.contains('?') { '&' } else { '?' };
-    kill_under_load(&format!(
+    round(&format!(
         "{url}{separator}options=-c%20search_path%3D{schema}"
     ));
     runtime.block_on(async {
@@ -207,4 +203,106 @@ fn acknowledged_tickets_survive_a_kill_under_load_on_postgres() {
             .await;
         pool.close().await;
     });
+}
+
+fn on_sqlite(round: fn(&str)) {
+    let dir = tempfile::tempdir().unwrap();
+    round(&format!(
+        "sqlite://{}",
+        dir.path().join("desk.db").display()
+    ));
+}
+
+#[test]
+fn acknowledged_tickets_survive_a_kill_under_load_on_postgres() {
+    on_postgres("crash", kill_under_load);
+}
+
+/// A bulk job of 100 tickets, SIGKILL right after it was accepted, a restart: the job
+/// completes with one result per item, and every ticket exists exactly once.
+fn kill_mid_job(database: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = start(database, dir.path(), port);
+    let http = client();
+    let tickets: Vec<Value> = (0..100)
+        .map(|n| {
+            json!({"subject": format!("Order {n}"), "description": "Where is my order?",
+                   "requester": {"email": format!("buyer{n}@crash.example")}})
+        })
+        .collect();
+    let (status, body) = call(
+        &http,
+        reqwest::Method::POST,
+        &format!("{base}/api/v2/tickets/create_many.json"),
+        Some(json!({"tickets": tickets})),
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{body}");
+    let job = body["job_status"]["id"].as_str().unwrap().to_string();
+    std::thread::sleep(Duration::from_millis(30));
+    server.kill().unwrap(); // SIGKILL, most likely mid-job
+    server.wait().unwrap();
+
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut restarted = start(database, dir.path(), port);
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let mut first_seen = None;
+    let done = loop {
+        let (status, body) = call(
+            &http,
+            reqwest::Method::GET,
+            &format!("{base}/api/v2/job_statuses/{job}"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(status, 200, "{body}");
+        first_seen.get_or_insert_with(|| body["job_status"]["progress"].clone());
+        if body["job_status"]["status"] == "completed" {
+            break body["job_status"].clone();
+        }
+        assert!(std::time::Instant::now() < deadline, "not finished: {body}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let results = done["results"].as_array().unwrap();
+    assert_eq!(results.len(), 100, "{done}");
+    let mut ids: Vec<i64> = results
+        .iter()
+        .enumerate()
+        .map(|(index, result)| {
+            assert_eq!(result["index"], index);
+            assert_eq!(result["success"], true, "{result}");
+            result["id"].as_i64().unwrap()
+        })
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 100);
+    let (_, count) = call(
+        &http,
+        reqwest::Method::GET,
+        &format!("{base}/api/v2/search/count?query=type:ticket"),
+        None,
+    )
+    .unwrap();
+    restarted.kill().unwrap();
+    restarted.wait().unwrap();
+    assert_eq!(count["count"], 100, "no ticket written twice: {count}");
+    eprintln!(
+        "{}: the killed job had {} of 100 items done at the restart",
+        database.split(':').next().unwrap(),
+        first_seen.unwrap()
+    );
+}
+
+#[test]
+fn a_bulk_job_killed_midway_finishes_after_a_restart_on_sqlite() {
+    on_sqlite(kill_mid_job);
+}
+
+#[test]
+fn a_bulk_job_killed_midway_finishes_after_a_restart_on_postgres() {
+    on_postgres("crash_job", kill_mid_job);
 }

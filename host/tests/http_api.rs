@@ -1022,6 +1022,14 @@ const EXPECTED_ROUTES: &[&str] = &[
     "GET /api/v2/tokens",
     "POST /api/v2/tokens",
     "DELETE /api/v2/tokens/{id}",
+    "POST /api/v2/users/create_many",
+    "POST /api/v2/users/create_or_update_many",
+    "PUT /api/v2/users/update_many",
+    "POST /api/v2/organizations/create_many",
+    "POST /api/v2/tickets/create_many",
+    "GET /api/v2/job_statuses",
+    "GET /api/v2/job_statuses/show_many",
+    "GET /api/v2/job_statuses/{id}",
 ];
 
 /// Every `enum` in the OpenAPI document, with where it is.
@@ -1067,6 +1075,7 @@ fn round_trips<T: serde::Serialize + serde::de::DeserializeOwned>(names: &[Strin
 /// names the API accepts and emits (`end-user`, `high`, `email`; not `EndUser`, `High`).
 #[test]
 fn every_enum_in_the_openapi_document_is_what_the_api_speaks() {
+    use wasmdesk_host::domain::job::JobState;
     use wasmdesk_host::domain::rule_run::{LogLevel, RunOutcome};
     use wasmdesk_host::domain::token::TokenRole;
     use wasmdesk_host::domain::{
@@ -1091,6 +1100,7 @@ fn every_enum_in_the_openapi_document_is_what_the_api_speaks() {
             "Channel" => (names(Channel::NAMES), round_trips::<Channel>(values)),
             "FieldType" => (names(FieldType::NAMES), round_trips::<FieldType>(values)),
             "RunOutcome" => (names(RunOutcome::NAMES), round_trips::<RunOutcome>(values)),
+            "JobState" => (names(JobState::NAMES), round_trips::<JobState>(values)),
             "EventKind" => (
                 names(&["created", "updated"]),
                 round_trips::<EventKind>(values),

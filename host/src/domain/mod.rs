@@ -9,6 +9,7 @@ pub mod field_definition;
 pub mod fields;
 pub mod identity;
 pub mod installation;
+pub mod job;
 pub mod organization;
 pub mod plugin;
 pub mod problems;

@@ -9,6 +9,7 @@ pub mod extract;
 mod fields;
 mod groups;
 mod incremental;
+mod jobs;
 mod memberships;
 mod operations;
 mod organizations;
@@ -38,6 +39,7 @@ use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
+use crate::jobs::Jobs;
 use crate::rules::Rules;
 use crate::store::Store;
 use error::ApiError;
@@ -47,6 +49,8 @@ use error::ApiError;
 pub struct AppState {
     pub store: Store,
     pub rules: Rules,
+    /// Where bulk requests are queued.
+    pub jobs: Jobs,
     pub metrics: PrometheusHandle,
     pub openapi: Arc<utoipa::openapi::OpenApi>,
     pub options: Arc<HttpOptions>,
@@ -137,6 +141,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(memberships::routes())
         .merge(search::routes())
         .merge(incremental::routes())
+        .merge(jobs::routes())
         .merge(settings::routes())
         .merge(tokens::routes())
 }
@@ -152,7 +157,7 @@ pub fn app(store: Store, rules: Rules, limits: HttpLimits) -> Router {
 }
 
 /// The whole application: routes, limits, request ids, tracing, metrics, JSON errors, CORS
-/// when configured.
+/// when configured. It starts the bulk job worker (so it must be called on a tokio runtime).
 pub fn app_with(store: Store, rules: Rules, options: HttpOptions) -> Router {
     let (router, openapi) = routes().split_for_parts();
     let limits = options.limits;
@@ -161,6 +166,7 @@ pub fn app_with(store: Store, rules: Rules, options: HttpOptions) -> Router {
         .rate_limit_per_minute
         .map(rate_limit::RateLimiter::new);
     let state = AppState {
+        jobs: Jobs::start(store.clone(), rules.clone()),
         store,
         rules,
         metrics: operations::metrics_handle(),

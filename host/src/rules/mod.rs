@@ -241,6 +241,19 @@ impl Rules {
         actor: Actor,
     ) -> Result<(Ticket, Audit), StoreError> {
         let mut tx = store.begin_write().await?;
+        let saved = self.create_ticket_in(&mut tx, draft, actor).await?;
+        tx.commit().await?;
+        Ok(saved)
+    }
+
+    /// [`Rules::create_ticket_audited`] inside `tx`, which the caller commits (a bulk job
+    /// commits each ticket with its result).
+    pub async fn create_ticket_in(
+        &self,
+        tx: &mut Tx,
+        draft: TicketDraft,
+        actor: Actor,
+    ) -> Result<(Ticket, Audit), StoreError> {
         let new = tx.resolve_new_ticket(draft).await?;
         let mut inserted = new.ticket;
         inserted.id = tx.insert_ticket(&inserted).await?;
@@ -253,15 +266,13 @@ impl Rules {
             comment: Some(EventComment::from(&new.comment)),
             occurred_at: inserted.created_at,
         };
-        let decision = self.decide_write(&mut tx, write).await?;
+        let decision = self.decide_write(tx, write).await?;
         let write = Saving {
             requested: inserted.clone(),
             created: true,
             comment: Some(new.comment),
         };
-        let saved = self.save(&mut tx, decision, write, &inserted).await?;
-        tx.commit().await?;
-        Ok(saved)
+        self.save(tx, decision, write, &inserted).await
     }
 
     /// Updates a ticket the same way, under the ticket's lock from the read to the save; the

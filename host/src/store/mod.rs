@@ -6,6 +6,7 @@ mod export;
 mod fields;
 mod groups;
 mod identity;
+mod jobs;
 mod organizations;
 mod plugins;
 mod rows;
@@ -23,6 +24,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, AssertSqlSafe, Executor};
 
 pub use export::{ExportPage, ExportPosition};
+pub use jobs::PendingJob;
 pub use rule_runs::RuleRunFilter;
 pub use settings::Setting;
 pub use tickets::{NewTicket, TicketFilter, TicketWrite};
@@ -311,7 +313,7 @@ impl StoreError {
     }
 
     /// A single-attribute rejection.
-    fn rejected(key: &str, reason: impl Into<String>) -> StoreError {
+    pub fn rejected(key: &str, reason: impl Into<String>) -> StoreError {
         let mut problems = Problems::default();
         problems.add(key, reason);
         StoreError::Rejected(problems)

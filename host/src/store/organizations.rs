@@ -4,7 +4,7 @@ use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use super::fields::{by_field_id, collect_value, tables, write_values};
 use super::rows::{Bind, bind_all, placeholders, tags_from_column, tags_to_column};
-use super::{Listing, Page, Store, StoreError, conflict_or, now_millis};
+use super::{Listing, Page, Store, StoreError, Tx, conflict_or, now_millis};
 use crate::domain::organization::normalize_domain;
 use crate::domain::{
     CustomValues, FieldScope, Organization, OrganizationDraft, Problems, Timestamp, User,
@@ -248,6 +248,18 @@ impl Store {
         &self,
         draft: OrganizationDraft,
     ) -> Result<Organization, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let organization = self.create_organization_in(&mut tx, draft).await?;
+        tx.commit().await?;
+        Ok(organization)
+    }
+
+    /// [`Store::create_organization`] inside `tx`, which the caller commits.
+    pub async fn create_organization_in(
+        &self,
+        tx: &mut Tx,
+        draft: OrganizationDraft,
+    ) -> Result<Organization, StoreError> {
         let mut problems = Problems::default();
         if draft.name.is_none() {
             problems.add("name", "is required");
@@ -264,7 +276,7 @@ impl Store {
         };
         let name = changes.name.unwrap_or_default();
         let now = now_millis();
-        let mut tx = self.write_turn().await?;
+        let tx = &mut tx.turn;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO organizations (name, notes, tags, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $4) RETURNING id",
@@ -273,21 +285,20 @@ impl Store {
         .bind(changes.notes.unwrap_or_default())
         .bind(tags_to_column(&changes.tags.unwrap_or_default()))
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await
         .map_err(name_conflict(&name))?;
         for domain in changes.domain_names.unwrap_or_default() {
-            claim_domain(&mut tx, id, &domain).await?;
+            claim_domain(tx, id, &domain).await?;
         }
         write_values(
-            &mut tx,
+            tx,
             &tables(FieldScope::Organization),
             id,
             &by_field_id(&fields, values),
         )
         .await?;
-        tx.commit().await?;
-        self.organization(id).await
+        organization(tx, id).await
     }
 
     /// Changes the attributes present in `draft`. A new `domain_names` list replaces the old

@@ -19,7 +19,7 @@ use crate::domain::{
 
 /// An open transaction; see the module documentation.
 pub struct Tx {
-    turn: Turn,
+    pub(super) turn: Turn,
 }
 
 /// A transaction as the store's own modules use it: a connection in a transaction, holding (on

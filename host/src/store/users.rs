@@ -11,7 +11,7 @@ use super::rows::{
     Bind, bind_all, bulk_placeholders, parse_column, placeholders, tags_from_column, tags_to_column,
 };
 use super::{
-    ExportPage, ExportPosition, Listing, Page, Store, StoreError, conflict_or, now_millis,
+    ExportPage, ExportPosition, Listing, Page, Store, StoreError, Tx, conflict_or, now_millis,
 };
 use crate::domain::field_definition::check_date;
 use crate::domain::search::{Comparison, Criterion};
@@ -319,6 +319,15 @@ impl Store {
     /// domains, not when the setting is off), unless `organization_id` says otherwise. All in
     /// one transaction: a refused user leaves no organization behind.
     pub async fn create_user(&self, draft: UserDraft) -> Result<User, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let user = self.create_user_in(&mut tx, draft).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// [`Store::create_user`] inside `tx`, which the caller commits (a bulk job commits each
+    /// user with its result).
+    pub async fn create_user_in(&self, tx: &mut Tx, draft: UserDraft) -> Result<User, StoreError> {
         let mut problems = Problems::default();
         let custom = self
             .check_user_references(draft.organization_id, &draft.user_fields, &mut problems)
@@ -337,11 +346,11 @@ impl Store {
         let (fields, values) = custom;
         let email = changes.email.flatten();
         let role = changes.role.unwrap_or(UserRole::EndUser);
-        let mut tx = self.write_turn().await?;
+        let tx = &mut tx.turn;
         let organization_id = match (changes.organization_id, &email) {
             (Some(chosen), _) => chosen,
             (None, Some(email)) if role == UserRole::EndUser => {
-                super::identity::organization_for_domain(&mut tx, email.domain())
+                super::identity::organization_for_domain(tx, email.domain())
                     .await?
                     .map(|organization| organization.id)
             }
@@ -372,23 +381,36 @@ impl Store {
         .bind(tags_to_column(&record.tags))
         .bind(&record.external_id)
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await
         .map_err(user_conflict)?;
         write_values(
-            &mut tx,
+            tx,
             &tables(FieldScope::User),
             id,
             &by_field_id(&fields, values),
         )
         .await?;
-        tx.commit().await?;
-        self.user(id).await
+        user(tx, id).await
     }
 
     /// Changes the attributes present in `draft`; custom values not named are kept.
     pub async fn update_user(&self, id: i64, draft: UserDraft) -> Result<User, StoreError> {
-        let current = self.user(id).await?;
+        let mut tx = self.begin_write().await?;
+        let user = self.update_user_in(&mut tx, id, draft).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// [`Store::update_user`] inside `tx`, which the caller commits.
+    pub async fn update_user_in(
+        &self,
+        tx: &mut Tx,
+        id: i64,
+        draft: UserDraft,
+    ) -> Result<User, StoreError> {
+        let tx = &mut tx.turn;
+        let current = user(tx, id).await?;
         let mut problems = Problems::default();
         let custom = self
             .check_user_references(draft.organization_id, &draft.user_fields, &mut problems)
@@ -423,7 +445,6 @@ impl Store {
             tags: changes.tags.unwrap_or(current.tags),
             external_id: changes.external_id.unwrap_or(current.external_id),
         };
-        let mut tx = self.write_turn().await?;
         sqlx::query(
             "UPDATE users SET name = $1, email = $2, email_domain = $3, phone = $4, role = $5, \
              organization_id = $6, tags = $7, external_id = $8, updated_at = $9 WHERE id = $10",
@@ -438,25 +459,24 @@ impl Store {
         .bind(&record.external_id)
         .bind(now_millis())
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .map_err(user_conflict)?;
         if !record.role.is_staff() {
             // Only agents belong to groups.
             sqlx::query("DELETE FROM group_memberships WHERE user_id = $1")
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
         }
         write_values(
-            &mut tx,
+            tx,
             &tables(FieldScope::User),
             id,
             &by_field_id(&fields, values),
         )
         .await?;
-        tx.commit().await?;
-        self.user(id).await
+        user(tx, id).await
     }
 
     /// Creates the user with the draft's email, or updates the one who has it. Returns the
@@ -465,23 +485,37 @@ impl Store {
         &self,
         draft: UserDraft,
     ) -> Result<(User, bool), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let outcome = match self.create_or_update_user_in(&mut tx, draft.clone()).await {
+            // Created concurrently by another request (PostgreSQL): update that one.
+            Err(StoreError::Conflict(_)) => {
+                drop(tx);
+                tx = self.begin_write().await?;
+                self.create_or_update_user_in(&mut tx, draft).await?
+            }
+            other => other?,
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// [`Store::create_or_update_user`] inside `tx`, which the caller commits. The lookup and
+    /// the write share the transaction (on SQLite the write lock is held from the start), so a
+    /// concurrent create of the same email cannot slip in between.
+    pub async fn create_or_update_user_in(
+        &self,
+        tx: &mut Tx,
+        draft: UserDraft,
+    ) -> Result<(User, bool), StoreError> {
         let Some(Some(address)) = draft.email.clone() else {
             return Err(StoreError::rejected(
                 "email",
                 "create_or_update finds the user by email: send one",
             ));
         };
-        if let Some(existing) = self.user_by_email(&address).await? {
-            return Ok((self.update_user(existing.id, draft).await?, false));
-        }
-        match self.create_user(draft.clone()).await {
-            Ok(user) => Ok((user, true)),
-            // Created concurrently by another request: update that one.
-            Err(StoreError::Conflict(_)) if self.user_by_email(&address).await?.is_some() => {
-                let existing = self.user_by_email(&address).await?.expect("checked above");
-                Ok((self.update_user(existing.id, draft).await?, false))
-            }
-            Err(other) => Err(other),
+        match tx.user_by_email(&address).await? {
+            Some(existing) => Ok((self.update_user_in(tx, existing.id, draft).await?, false)),
+            None => Ok((self.create_user_in(tx, draft).await?, true)),
         }
     }
 
