@@ -144,6 +144,53 @@ check("tickets.incremental (cursor) exports the ticket", exported == [ticket.id]
 exported = sorted(u.id for u in zenpy.users.incremental(start_time=0))
 check("users.incremental (cursor) exports the users", exported == sorted([owner, ada.id]), exported)
 
+# Bulk requests: a list makes zenpy call create_many / create_or_update_many / update_many, which
+# answer with a JobStatus; polling job_status gives one result per item.
+
+
+def field(result, name):
+    return result.get(name) if isinstance(result, dict) else getattr(result, name, None)
+
+
+def finished(job):
+    for _ in range(400):
+        job = zenpy.job_status(id=job.id)
+        if job.status == "completed":
+            break
+        time.sleep(0.05)
+    return job
+
+
+job = zenpy.users.create([User(name="Bulk One", email="one@bulk.example"), User(name="Bulk Two", email="two@bulk.example")])
+check("users.create([…]) answers with a queued JobStatus", type(job).__name__ == "JobStatus" and job.total == 2, repr(job))
+job = finished(job)
+created = [field(r, "id") for r in job.results or []]
+check(
+    "job_status(id=…) completes with a result per user",
+    job.status == "completed" and len(created) == 2 and all(field(r, "success") for r in job.results),
+    job.to_dict(),
+)
+job = finished(zenpy.users.create_or_update([User(name="Bulk Uno", email="one@bulk.example"), User(name="Bulk Three", email="three@bulk.example")]))
+statuses = [field(r, "status") for r in job.results or []]
+check("users.create_or_update([…]) updates by email and creates", statuses == ["Updated", "Created"], job.to_dict())
+one = zenpy.users(id=created[0])
+two = zenpy.users(id=created[1])
+one.name, two.name = "First", "Second"
+job = finished(zenpy.users.update([one, two]))
+check("users.update([…]) (update_many)", [zenpy.users(id=i).name for i in created] == ["First", "Second"], job.to_dict())
+job = finished(zenpy.organizations.create([Organization(name="Bulk Org A"), Organization(name="Bulk Org B")]))
+check("organizations.create([…])", [field(r, "status") for r in job.results or []] == ["Created", "Created"], job.to_dict())
+job = finished(
+    zenpy.tickets.create(
+        [
+            Ticket(subject="Bulk 1", description="First", requester_id=ada.id),
+            Ticket(subject="Bulk 2", description="Second", requester_id=ada.id),
+        ]
+    )
+)
+made = [field(r, "id") for r in job.results or []]
+check("tickets.create([…]) creates each ticket", len(made) == 2 and zenpy.tickets(id=made[1]).subject == "Bulk 2", job.to_dict())
+
 if failures:
     print(f"{len(failures)} check(s) failed: {', '.join(failures)}")
     sys.exit(1)
