@@ -615,12 +615,22 @@ async fn tickets_are_created_updated_listed_and_commented() {
             ))
             .await
             .unwrap();
+        store
+            .create_field(
+                FieldScope::Ticket,
+                serde_json::from_value(
+                    json!({"key": "order_id", "type": "text", "title": "Order"}),
+                )
+                .unwrap(),
+            )
+            .await
+            .unwrap();
         let created = store
             .create_ticket(ticket(json!({
                 "requester": {"email": "ada@acme-tools.com", "name": "Ada"},
                 "description": "The printer is on fire.\nPlease help.",
                 "priority": "high", "tags": ["Printer"], "channel": "email",
-                "custom_fields": {"order_id": {"text": "A-1"}},
+                "custom_fields": {"order_id": "A-1"},
             })))
             .await
             .unwrap();

@@ -1034,3 +1034,128 @@ async fn tickets_carry_via_and_submitter() {
         assert_eq!(shown["ticket"]["submitter_id"], agent);
     }
 }
+
+/// Ticket custom values the Zendesk way: fields defined at `/ticket_fields`, values sent as the
+/// list of `{"id", "value"}` (or by key), read by each field's type, and every ticket shown with
+/// the list of every ticket field.
+#[tokio::test]
+async fn ticket_custom_fields_are_zendesks_list_checked_against_ticket_fields() {
+    for desk in Desk::each("ticket_fields", Plugins::None).await {
+        let define = |body: Value| {
+            let desk = &desk;
+            async move {
+                desk.ok(
+                    Method::POST,
+                    "/api/v2/ticket_fields.json",
+                    Some(json!({"ticket_field": body})),
+                )
+                .await["ticket_field"]["id"]
+                    .as_i64()
+                    .unwrap()
+            }
+        };
+        let order = define(json!({"key": "order_id", "type": "text", "title": "Order"})).await;
+        let units = define(json!({"key": "units", "type": "integer", "title": "Units"})).await;
+        let tier = define(json!({"key": "tier", "type": "tagger", "title": "Tier",
+            "custom_field_options": [{"name": "Gold", "value": "gold"}]}))
+        .await;
+        let listed = desk.ok(Method::GET, "/api/v2/ticket_fields", None).await;
+        assert_eq!(listed["count"], 3, "{listed}");
+
+        let created = desk
+            .ok(
+                Method::POST,
+                "/api/v2/tickets",
+                Some(json!({"ticket": {"description": "Parcel?", "requester": {"email": "ada@shop.example"},
+                    "custom_fields": [{"id": order, "value": "A-1"}, {"id": tier, "value": "gold"}]}})),
+            )
+            .await;
+        let id = created["ticket"]["id"].as_i64().unwrap();
+        let expected = json!([{"id": order, "value": "A-1"}, {"id": units, "value": null},
+                              {"id": tier, "value": "gold"}]);
+        assert_eq!(created["ticket"]["custom_fields"], expected, "{created}");
+        for path in [
+            format!("/api/v2/tickets/{id}.json"),
+            format!("/api/v2/tickets/show_many?ids={id}"),
+            "/api/v2/tickets".to_string(),
+            "/api/v2/search?query=type:ticket".to_string(),
+        ] {
+            let shown = desk.ok(Method::GET, &path, None).await;
+            let ticket = shown.get("ticket").cloned().unwrap_or_else(|| {
+                shown.get("tickets").or(shown.get("results")).unwrap()[0].clone()
+            });
+            assert_eq!(ticket["custom_fields"], expected, "{path}: {shown}");
+        }
+
+        // By key, as plain values; `null` clears.
+        let updated = desk
+            .ok(
+                Method::PUT,
+                &format!("/api/v2/tickets/{id}"),
+                Some(json!({"ticket": {"custom_fields": {"units": "3", "order_id": null}}})),
+            )
+            .await;
+        assert_eq!(
+            updated["ticket"]["custom_fields"],
+            json!([{"id": order, "value": null}, {"id": units, "value": 3},
+                   {"id": tier, "value": "gold"}]),
+            "{updated}"
+        );
+        let changes: Vec<Value> = updated["audit"]["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|event| event["type"] == "Change")
+            .map(|event| json!([event["field_name"], event["value"], event["previous_value"]]))
+            .collect();
+        assert!(changes.contains(&json!(["units", 3, null])), "{changes:?}");
+        assert!(
+            changes.contains(&json!(["order_id", null, "A-1"])),
+            "{changes:?}"
+        );
+
+        // Every problem at once, named by the id or key sent.
+        let (status, refused) = desk
+            .agent(
+                Method::PUT,
+                &format!("/api/v2/tickets/{id}"),
+                Some(
+                    json!({"ticket": {"custom_fields": [{"id": 999999, "value": "x"},
+                    {"id": units, "value": "many"}, {"id": tier, "value": "diamond"}]}}),
+                ),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        assert_eq!(refused["error"], "RecordInvalid");
+        for key in [
+            "custom_fields.999999",
+            "custom_fields.units",
+            "custom_fields.tier",
+        ] {
+            assert!(refused["details"].get(key).is_some(), "{key}: {refused}");
+        }
+        let (status, refused) = desk
+            .agent(
+                Method::PUT,
+                &format!("/api/v2/tickets/{id}"),
+                Some(json!({"ticket": {"custom_fields": "A-1"}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        assert!(
+            refused["description"]
+                .as_str()
+                .unwrap()
+                .contains("[{\"id\""),
+            "{refused}"
+        );
+        let (status, _) = desk
+            .agent(
+                Method::POST,
+                "/api/v2/ticket_fields",
+                Some(json!({"ticket_field": {"key": "x", "type": "text", "title": "X"}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "only admins define fields");
+    }
+}

@@ -203,6 +203,16 @@ async fn plugins_see_the_tickets_id_the_writes_time_and_changes_in_the_contracts
         );
 
         // An update that changes the type, subject, organization, requester and a custom field.
+        let order_field = desk
+            .ok(
+                Method::POST,
+                "/api/v2/ticket_fields",
+                Some(
+                    json!({"ticket_field": {"key": "order_id", "type": "text", "title": "Order"}}),
+                ),
+            )
+            .await["ticket_field"]["id"]
+            .clone();
         let other_org = desk
             .ok(
                 Method::POST,
@@ -226,7 +236,7 @@ async fn plugins_see_the_tickets_id_the_writes_time_and_changes_in_the_contracts
                 Some(
                     json!({"ticket": {"subject": "Still late", "type": "incident",
                     "organization_id": other_org, "requester_id": other_user,
-                    "custom_fields": {"order_id": {"text": "A-1"}}}}),
+                    "custom_fields": [{"id": order_field, "value": "A-1"}]}}),
                 ),
             )
             .await["ticket"]
@@ -324,6 +334,89 @@ async fn a_value_is_stored_as_its_field_reads_it_or_refused() {
                 .is_empty(),
             "all of a trigger's actions or none"
         );
+    }
+}
+
+/// A trigger's ticket value is read by the ticket field's type, like a client's: a dropdown's
+/// text becomes its option; a value it does not offer, or a field nobody defined, is an
+/// invalid action.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trigger_sets_a_ticket_field_as_the_field_reads_it_or_is_refused() {
+    for (desk, _) in desks("ticket_field_values").await {
+        let tier = desk
+            .ok(
+                Method::POST,
+                "/api/v2/ticket_fields",
+                Some(
+                    json!({"ticket_field": {"key": "tier", "type": "tagger", "title": "Tier",
+                    "custom_field_options": [{"name": "Gold", "value": "gold"},
+                                             {"name": "Silver", "value": "silver"}]}}),
+                ),
+            )
+            .await["ticket_field"]
+            .clone();
+        assert_eq!(
+            tier["type"], "dropdown",
+            "Zendesk's tagger is a dropdown: {tier}"
+        );
+        let probe = install_probe(
+            &desk,
+            json!({"ticket_field": "tier", "ticket_text": "gold"}),
+        )
+        .await;
+        let ticket = desk
+            .ok(
+                Method::POST,
+                "/api/v2/tickets",
+                Some(ticket_from("gil@gold.example")),
+            )
+            .await["ticket"]
+            .clone();
+        assert_eq!(
+            ticket["custom_fields"],
+            json!([{"id": tier["id"], "value": "gold"}]),
+            "{ticket}"
+        );
+        let stored = desk
+            .store
+            .ticket(ticket["id"].as_i64().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(
+            stored.custom_fields["tier"],
+            FieldValue::Option("gold".into())
+        );
+
+        for (field, text, reason) in [
+            ("tier", "diamond", "diamond"),
+            ("nope", "x", "there is no ticket field \"nope\""),
+        ] {
+            desk.ok(
+                Method::PUT,
+                &format!("/api/v2/plugins/{probe}/config"),
+                Some(json!({"config": {"ticket_field": field, "ticket_text": text}})),
+            )
+            .await;
+            let ticket = desk
+                .ok(
+                    Method::POST,
+                    "/api/v2/tickets",
+                    Some(ticket_from("dan@gold.example")),
+                )
+                .await["ticket"]
+                .clone();
+            let runs = desk.rule_runs(&ticket).await;
+            let probe_run = runs.iter().find(|run| run["plugin"] == "probe").unwrap();
+            assert_eq!(probe_run["outcome"], "invalid_actions", "{probe_run}");
+            assert!(
+                probe_run["error"].as_str().unwrap().contains(reason),
+                "{probe_run}"
+            );
+            assert_eq!(
+                ticket["custom_fields"],
+                json!([{"id": tier["id"], "value": null}])
+            );
+        }
     }
 }
 

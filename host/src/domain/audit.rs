@@ -82,6 +82,13 @@ pub fn draft(
         event.id = events.len() as i64 + 1;
         events.push(event);
     };
+    // Every custom key any of the three has: one cleared is a change to null.
+    let custom_keys: std::collections::BTreeSet<&String> = before
+        .into_iter()
+        .chain([requested, decided])
+        .flat_map(|ticket| ticket.custom_fields.keys())
+        .collect();
+    let fields = |ticket: &Ticket| fields(ticket, &custom_keys);
     let requested_fields = fields(requested);
     let before_fields = before.map(fields);
     for (name, value) in &requested_fields {
@@ -154,8 +161,12 @@ impl AuditEvent {
     }
 }
 
-/// A ticket's auditable attributes under Zendesk's names, with plain values, in a fixed order.
-fn fields(ticket: &Ticket) -> Vec<(String, Value)> {
+/// A ticket's auditable attributes under Zendesk's names, with plain values, in a fixed order,
+/// and its value (or null) of each of `custom_keys`.
+fn fields(
+    ticket: &Ticket,
+    custom_keys: &std::collections::BTreeSet<&String>,
+) -> Vec<(String, Value)> {
     let mut fields = vec![
         ("subject".to_string(), json!(ticket.subject)),
         ("status".to_string(), json!(ticket.status.name())),
@@ -174,8 +185,9 @@ fn fields(ticket: &Ticket) -> Vec<(String, Value)> {
         ("queue".to_string(), json!(ticket.queue)),
         ("tags".to_string(), json!(ticket.tags)),
     ];
-    for (key, value) in ticket.custom_fields.iter() {
-        fields.push((key.clone(), value.to_plain()));
+    for key in custom_keys {
+        let value = ticket.custom_fields.get(*key).map(|value| value.to_plain());
+        fields.push(((*key).clone(), value.unwrap_or(Value::Null)));
     }
     fields
 }

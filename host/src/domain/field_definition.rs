@@ -22,7 +22,8 @@ pub const MAX_TEXT_BYTES: usize = 64 * 1024;
 pub struct FieldDefinition {
     /// Letters, digits and underscores; immutable once created.
     pub key: String,
-    #[serde(rename = "type")]
+    /// Zendesk's name for a ticket dropdown, `tagger`, is read as `dropdown`.
+    #[serde(rename = "type", deserialize_with = "field_type_or_tagger")]
     pub field_type: FieldType,
     pub title: String,
     #[serde(default)]
@@ -39,15 +40,24 @@ pub struct FieldDefinition {
     pub regexp_for_validation: Option<String>,
 }
 
+fn field_type_or_tagger<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<FieldType, D::Error> {
+    let name = String::deserialize(deserializer)?;
+    let name = if name == "tagger" { "dropdown" } else { &name };
+    name.parse().map_err(serde::de::Error::custom)
+}
+
 fn active_by_default() -> bool {
     true
 }
 
-/// Whose custom fields: users' or organizations'.
+/// Whose custom fields: users', organizations' or tickets'.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FieldScope {
     User,
     Organization,
+    Ticket,
 }
 
 impl FieldScope {
@@ -56,6 +66,7 @@ impl FieldScope {
         match self {
             FieldScope::User => "user_fields",
             FieldScope::Organization => "organization_fields",
+            FieldScope::Ticket => "ticket_fields",
         }
     }
 
@@ -64,6 +75,7 @@ impl FieldScope {
         match self {
             FieldScope::User => "user_field",
             FieldScope::Organization => "organization_field",
+            FieldScope::Ticket => "ticket_field",
         }
     }
 }
@@ -308,7 +320,7 @@ pub fn read_values(
         let Some(definition) = definitions.iter().find(|definition| &definition.key == key) else {
             errors.add(
                 key,
-                "no such field; define it first (user_fields / organization_fields)",
+                "no such field; define it first (user_fields, organization_fields or ticket_fields)",
             );
             continue;
         };

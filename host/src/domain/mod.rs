@@ -34,8 +34,8 @@ pub use organization::{
 pub use plugin::{ConfigKey, ConfigKind, Inputs, PluginInfo, TriggerInfo};
 pub use problems::Problems;
 pub use ticket::{
-    Channel, Comment, CommentDraft, Priority, Status, Ticket, TicketChanges, TicketDraft,
-    TicketType,
+    Channel, Comment, CommentDraft, CustomFieldValue, CustomFieldsInput, Priority, Status, Ticket,
+    TicketChanges, TicketDraft, TicketType, custom_field_list,
 };
 pub use time::Timestamp;
 pub use user::{User, UserChanges, UserDraft, UserRole};

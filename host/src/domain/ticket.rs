@@ -79,7 +79,11 @@ pub struct Ticket {
     /// The call queue a voice ticket waits in.
     pub queue: Option<String>,
     pub tags: Vec<String>,
-    /// Ticket values set by clients and plugins, tagged by kind (`{"option": "gold"}`).
+    /// Ticket values set by clients and plugins, by field key, tagged by kind
+    /// (`{"option": "gold"}`), as triggers see them. The API shows them as Zendesk's list
+    /// ([`custom_field_list`]), which needs the field definitions.
+    #[serde(skip)]
+    #[schema(ignore)]
     pub custom_fields: CustomValues,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -128,6 +132,96 @@ pub struct RequesterDraft {
     pub name: Option<String>,
 }
 
+/// One ticket field's value as Zendesk lists it: the field's id and the plain value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CustomFieldValue {
+    pub id: i64,
+    /// Plain, as the field's type reads it: `"A-1"`, `42`, `true`, `["a", "b"]`; `null` when
+    /// unset.
+    #[schema(value_type = Object)]
+    pub value: serde_json::Value,
+}
+
+/// Ticket custom values as a client sends them: Zendesk's list of `{"id", "value"}`, or an
+/// object by field key. Values are plain and read by each field's type.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(try_from = "serde_json::Value")]
+pub enum CustomFieldsInput {
+    List(Vec<CustomFieldValue>),
+    ByKey(serde_json::Map<String, serde_json::Value>),
+}
+
+impl TryFrom<serde_json::Value> for CustomFieldsInput {
+    type Error = String;
+
+    fn try_from(raw: serde_json::Value) -> Result<Self, String> {
+        const SHAPE: &str =
+            "send [{\"id\": 7, \"value\": \"A-1\"}, ...] or {\"order_id\": \"A-1\"}";
+        match raw {
+            serde_json::Value::Array(_) => serde_json::from_value(raw)
+                .map(CustomFieldsInput::List)
+                .map_err(|e| format!("{e}; {SHAPE}")),
+            serde_json::Value::Object(values) => Ok(CustomFieldsInput::ByKey(values)),
+            other => Err(format!("{other} is neither a list nor an object; {SHAPE}")),
+        }
+    }
+}
+
+impl CustomFieldsInput {
+    /// Reads the values against the ticket `fields`: an unknown id or key, an inactive field
+    /// and a value that does not fit are all reported, keyed `custom_fields.ID_OR_KEY`.
+    pub fn read(
+        self,
+        fields: &[super::Field],
+    ) -> Result<std::collections::BTreeMap<String, Option<super::FieldValue>>, Problems> {
+        let mut problems = Problems::default();
+        let by_key = match self {
+            CustomFieldsInput::ByKey(values) => values,
+            CustomFieldsInput::List(entries) => {
+                let mut values = serde_json::Map::new();
+                for entry in entries {
+                    match fields.iter().find(|field| field.id == entry.id) {
+                        Some(field) => {
+                            values.insert(field.definition.key.clone(), entry.value);
+                        }
+                        None => problems.add(
+                            &format!("custom_fields.{}", entry.id),
+                            format!(
+                                "there is no ticket field {}; see /api/v2/ticket_fields",
+                                entry.id
+                            ),
+                        ),
+                    }
+                }
+                values
+            }
+        };
+        let definitions: Vec<_> = fields.iter().map(|f| f.definition.clone()).collect();
+        let values = super::read_values(&definitions, &by_key)
+            .map_err(|errors| problems.absorb("custom_fields.", errors))
+            .ok();
+        match values {
+            Some(values) if problems.is_empty() => Ok(values),
+            _ => Err(problems),
+        }
+    }
+}
+
+/// Every ticket field with the ticket's value (`null` when unset), in the fields' order: the
+/// `custom_fields` list Zendesk clients read. Values of deleted fields are not shown.
+pub fn custom_field_list(values: &CustomValues, fields: &[super::Field]) -> Vec<CustomFieldValue> {
+    fields
+        .iter()
+        .map(|field| CustomFieldValue {
+            id: field.id,
+            value: values
+                .get(&field.definition.key)
+                .map(super::FieldValue::to_plain)
+                .unwrap_or(serde_json::Value::Null),
+        })
+        .collect()
+}
+
 /// A ticket as a client sends it to create or update one; `null` clears.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -172,10 +266,12 @@ pub struct TicketDraft {
     pub queue: Option<Option<String>>,
     #[serde(default)]
     pub tags: Option<Vec<String>>,
-    /// Values to set, tagged by kind (`{"order_id": {"text": "A-1"}}`); `null` removes one.
-    #[serde(default)]
-    #[schema(value_type = Option<Object>)]
-    pub custom_fields: Option<std::collections::BTreeMap<String, Option<super::FieldValue>>>,
+    /// Values of ticket fields (`/api/v2/ticket_fields`), as Zendesk's list
+    /// `[{"id": 7, "value": "A-1"}]` or by key `{"order_id": "A-1"}`; `null` clears one.
+    /// (`fields` is Zendesk's other name for it.)
+    #[serde(default, alias = "fields")]
+    #[schema(value_type = Option<Vec<CustomFieldValue>>)]
+    pub custom_fields: Option<CustomFieldsInput>,
     #[serde(default, rename = "id")]
     #[schema(ignore)]
     _id: Option<serde::de::IgnoredAny>,
@@ -216,7 +312,8 @@ pub struct TicketChanges {
     pub group_id: Option<Option<i64>>,
     pub queue: Option<Option<String>>,
     pub tags: Option<Vec<String>>,
-    pub custom_fields: std::collections::BTreeMap<String, Option<super::FieldValue>>,
+    /// Read against the ticket fields by the store, which knows them.
+    pub custom_fields: Option<CustomFieldsInput>,
     /// With `safe_update`: the `updated_at` the client last read.
     pub updated_stamp: Option<super::Timestamp>,
 }
@@ -322,15 +419,7 @@ impl TicketDraft {
             }
             _ => None,
         };
-        let custom_fields = self.custom_fields.unwrap_or_default();
-        for key in custom_fields.keys() {
-            if !super::fields::is_valid_field_key(key) {
-                problems.add(
-                    &format!("custom_fields.{key}"),
-                    "keys are 1-64 letters, digits and underscores",
-                );
-            }
-        }
+        let custom_fields = self.custom_fields;
         problems.into_result(TicketChanges {
             subject,
             comment,

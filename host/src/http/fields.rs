@@ -36,6 +36,14 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
             organization_field_options,
             upsert_organization_field_option
         ))
+        .routes(routes!(list_ticket_fields, create_ticket_field))
+        .routes(routes!(
+            show_ticket_field,
+            update_ticket_field,
+            delete_ticket_field
+        ))
+        .routes(routes!(reorder_ticket_fields))
+        .routes(routes!(ticket_field_options, upsert_ticket_field_option))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -75,6 +83,25 @@ pub struct OrganizationFieldBody<T> {
 #[serde(deny_unknown_fields)]
 pub struct OrganizationFieldsOrder {
     organization_field_ids: Vec<i64>,
+}
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TicketFieldEnvelope {
+    ticket_field: Field,
+}
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TicketFieldsList {
+    ticket_fields: Vec<Field>,
+    count: i64,
+}
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TicketFieldBody<T> {
+    ticket_field: T,
+}
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TicketFieldsOrder {
+    ticket_field_ids: Vec<i64>,
 }
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct OptionsList {
@@ -117,7 +144,7 @@ async fn upsert_option(
     Ok((status, option))
 }
 
-/// Generates the handlers of one scope; the two scopes differ only in names.
+/// Generates the handlers of one scope; the scopes differ only in names.
 macro_rules! field_handlers {
     ($scope:expr, $tag:literal, $base:literal, $item:literal, $reorder_path:literal,
      $options_path:literal, $envelope:ident, $list_ty:ident, $body:ident,
@@ -257,4 +284,28 @@ field_handlers!(
     reorder_organization_fields,
     organization_field_options,
     upsert_organization_field_option
+);
+
+field_handlers!(
+    FieldScope::Ticket,
+    "ticket_fields",
+    "/api/v2/ticket_fields",
+    "/api/v2/ticket_fields/{id}",
+    "/api/v2/ticket_fields/reorder",
+    "/api/v2/ticket_fields/{id}/options",
+    TicketFieldEnvelope,
+    TicketFieldsList,
+    TicketFieldBody,
+    TicketFieldsOrder,
+    ticket_field,
+    ticket_fields,
+    ticket_field_ids,
+    list_ticket_fields,
+    create_ticket_field,
+    show_ticket_field,
+    update_ticket_field,
+    delete_ticket_field,
+    reorder_ticket_fields,
+    ticket_field_options,
+    upsert_ticket_field_option
 );

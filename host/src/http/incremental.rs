@@ -16,7 +16,8 @@ use super::AppState;
 use super::auth::Agent;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{QueryParams, RequestUrl};
-use crate::domain::{Ticket, User};
+use super::tickets::{TicketView, views};
+use crate::domain::User;
 use crate::store::{ExportPage, ExportPosition};
 
 /// Records per batch unless `per_page` says fewer (Zendesk's default and most).
@@ -51,7 +52,7 @@ struct ExportParams {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TicketExport {
-    tickets: Vec<Ticket>,
+    tickets: Vec<TicketView>,
     #[serde(flatten)]
     cursor: ExportCursor,
 }
@@ -88,7 +89,7 @@ async fn tickets(
     let page = state.store.tickets_since(from, settled(), per_page).await?;
     let cursor = ExportCursor::after(&page, per_page, &url);
     Ok(Json(TicketExport {
-        tickets: page.items,
+        tickets: views(&state.store, page.items).await?,
         cursor,
     }))
 }

@@ -103,7 +103,11 @@ async fn run(
                 assignee_id: criteria.assignee_id,
                 group_id: criteria.group_id,
             };
-            tagged(store.list_tickets(&filter, page).await?, "ticket")
+            let listing = store.list_tickets(&filter, page).await?;
+            tagged(
+                super::tickets::listing_views(store, listing).await?,
+                "ticket",
+            )
         }
         SearchQuery::Organizations { name, domain } => tagged(
             store

@@ -11,15 +11,58 @@ use super::AppState;
 use super::auth::Agent;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{Id, IdsParams, JsonBody, PageParams, QueryParams, RequestUrl, envelopes};
-use crate::domain::{Actor, Audit, Comment, Status, Ticket, TicketDraft};
-use crate::store::TicketFilter;
+use crate::domain::{
+    Actor, Audit, Comment, CustomFieldValue, FieldScope, Status, Ticket, TicketDraft,
+    custom_field_list,
+};
+use crate::store::{Listing, Store, StoreError, TicketFilter};
 
-envelopes!(TicketEnvelope, TicketsPage, TicketBody { ticket / tickets: Ticket, draft: TicketDraft });
+envelopes!(TicketEnvelope, TicketsPage, TicketBody { ticket / tickets: TicketView, draft: TicketDraft });
+
+/// A ticket as Zendesk clients read it: its custom values are the list of every ticket field
+/// with the ticket's value (`[{"id": 7, "value": "A-1"}, {"id": 8, "value": null}]`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TicketView {
+    #[serde(flatten)]
+    ticket: Ticket,
+    custom_fields: Vec<CustomFieldValue>,
+}
+
+/// Tickets as shown, with the ticket fields read once.
+pub(super) async fn views(
+    store: &Store,
+    tickets: Vec<Ticket>,
+) -> Result<Vec<TicketView>, StoreError> {
+    let fields = store.fields(FieldScope::Ticket).await?;
+    Ok(tickets
+        .into_iter()
+        .map(|ticket| TicketView {
+            custom_fields: custom_field_list(&ticket.custom_fields, &fields),
+            ticket,
+        })
+        .collect())
+}
+
+async fn view(store: &Store, ticket: Ticket) -> Result<TicketView, StoreError> {
+    Ok(views(store, vec![ticket]).await?.remove(0))
+}
+
+/// A page of tickets as shown.
+pub(super) async fn listing_views(
+    store: &Store,
+    listing: Listing<Ticket>,
+) -> Result<Listing<TicketView>, StoreError> {
+    Ok(Listing {
+        items: views(store, listing.items).await?,
+        next_after: listing.next_after,
+        count: listing.count,
+    })
+}
 
 /// A ticket write's answer, as Zendesk gives it: the ticket and the write's audit.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TicketWritten {
-    ticket: Ticket,
+    ticket: TicketView,
     audit: Audit,
 }
 
@@ -55,7 +98,9 @@ async fn show_many(
     QueryParams(params): QueryParams<IdsParams>,
 ) -> ApiResult<Json<TicketsPage>> {
     let tickets = state.store.tickets_by_ids(&params.ids()?).await?;
-    Ok(Json(TicketsPage::whole(tickets)))
+    Ok(Json(TicketsPage::whole(
+        views(&state.store, tickets).await?,
+    )))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -106,6 +151,7 @@ async fn list(
         group_id: id_filter("group_id", params.group_id.as_deref())?,
     };
     let listing = state.store.list_tickets(&filter, page.page()?).await?;
+    let listing = listing_views(&state.store, listing).await?;
     Ok(Json(TicketsPage::new(listing, &url)))
 }
 
@@ -130,6 +176,7 @@ async fn create(
         .rules
         .create_ticket_audited(&state.store, draft, Actor::Integration(token.name))
         .await?;
+    let ticket = view(&state.store, ticket).await?;
     Ok((StatusCode::CREATED, Json(TicketWritten { ticket, audit })))
 }
 
@@ -141,7 +188,7 @@ async fn show(
     State(state): State<AppState>,
     Id(id): Id,
 ) -> ApiResult<Json<TicketEnvelope>> {
-    let ticket = state.store.ticket(id).await?;
+    let ticket = view(&state.store, state.store.ticket(id).await?).await?;
     Ok(Json(TicketEnvelope { ticket }))
 }
 
@@ -163,6 +210,7 @@ async fn update(
             Actor::Integration(token.name),
         )
         .await?;
+    let ticket = view(&state.store, ticket).await?;
     Ok(Json(TicketWritten { ticket, audit }))
 }
 

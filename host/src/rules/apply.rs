@@ -2,7 +2,6 @@
 //! trigger's actions, or none.
 
 use crate::domain::contact::normalize_tags;
-use crate::domain::fields::is_valid_field_key;
 use crate::domain::{Action, Field, FieldScope, FieldValue, Ticket, WebhookCall};
 use crate::store::{StoreError, Tx};
 
@@ -41,6 +40,7 @@ pub struct Applied {
 pub struct Definitions {
     user: Option<Vec<Field>>,
     organization: Option<Vec<Field>>,
+    ticket: Option<Vec<Field>>,
 }
 
 impl Definitions {
@@ -48,6 +48,7 @@ impl Definitions {
         let slot = match scope {
             FieldScope::User => &mut self.user,
             FieldScope::Organization => &mut self.organization,
+            FieldScope::Ticket => &mut self.ticket,
         };
         if slot.is_none() {
             *slot = Some(tx.fields(scope).await?);
@@ -133,10 +134,13 @@ async fn apply_one(
             Err(problems) => return Ok(Err(format!("remove-tags: {}", problems.join("; ")))),
         },
         Action::SetTicketField { key, value } => {
-            if !is_valid_field_key(key) {
-                return Ok(Err(format!("set-ticket-field: {key:?} is not a field key")));
+            let fields = definitions.of(tx, FieldScope::Ticket).await?;
+            match read_value(fields, FieldScope::Ticket, key, value) {
+                Ok(write) => {
+                    next.ticket.custom_fields.insert(write.key, write.value);
+                }
+                Err(problem) => return Ok(Err(problem)),
             }
-            ticket.custom_fields.insert(key.clone(), value.clone());
         }
         Action::SetUserField { key, value } => {
             let fields = definitions.of(tx, FieldScope::User).await?;
@@ -185,6 +189,7 @@ fn read_value(
     let action = match scope {
         FieldScope::User => "set-user-field",
         FieldScope::Organization => "set-organization-field",
+        FieldScope::Ticket => "set-ticket-field",
     };
     let Some(field) = fields.iter().find(|field| field.definition.key == key) else {
         return Err(format!(

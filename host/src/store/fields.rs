@@ -35,6 +35,12 @@ pub(super) fn tables(scope: FieldScope) -> Tables {
             values: "organization_field_values",
             owner: "organization_id",
         },
+        // A ticket's values live in its row (`custom_fields`, JSON by key): no value table.
+        FieldScope::Ticket => Tables {
+            definitions: "ticket_fields",
+            values: "",
+            owner: "",
+        },
     }
 }
 
@@ -204,7 +210,9 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        if !removed.is_empty() {
+        // Tickets keep a value whose option was removed (it is in their history); users and
+        // organizations lose it, as in Zendesk.
+        if !removed.is_empty() && scope != FieldScope::Ticket {
             drop_removed_options(&mut tx, &tables, id, &updated.field_type, &removed).await?;
         }
         tx.commit().await?;

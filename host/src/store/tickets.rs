@@ -373,11 +373,19 @@ async fn apply_changes(
     if let Some(tags) = changes.tags {
         ticket.tags = tags;
     }
-    for (key, value) in changes.custom_fields {
-        match value {
-            Some(value) => ticket.custom_fields.insert(key, value),
-            None => ticket.custom_fields.remove(&key),
-        };
+    if let Some(input) = changes.custom_fields {
+        let fields = super::fields::fields(&mut *conn, FieldScope::Ticket).await?;
+        match input.read(&fields) {
+            Ok(values) => {
+                for (key, value) in values {
+                    match value {
+                        Some(value) => ticket.custom_fields.insert(key, value),
+                        None => ticket.custom_fields.remove(&key),
+                    };
+                }
+            }
+            Err(errors) => problems.absorb("", errors),
+        }
     }
     Ok(())
 }
