@@ -1159,3 +1159,53 @@ async fn ticket_custom_fields_are_zendesks_list_checked_against_ticket_fields() 
         assert_eq!(status, StatusCode::FORBIDDEN, "only admins define fields");
     }
 }
+
+/// `comment` and `description` as Zendesk reads them: on create the first comment is `comment`,
+/// else `description`; `description` cannot change later, so a ticket sent back whole adds no
+/// comment.
+#[tokio::test]
+async fn description_is_the_first_comment_and_never_adds_one_later() {
+    for desk in Desk::each("description", Plugins::None).await {
+        let created = desk
+            .ok(
+                Method::POST,
+                "/api/v2/tickets",
+                Some(
+                    json!({"ticket": {"description": "Ignored", "comment": {"body": "The real one"},
+                    "requester": {"email": "ada@shop.example"}}}),
+                ),
+            )
+            .await["ticket"]
+            .clone();
+        assert_eq!(created["description"], "The real one", "{created}");
+        let id = created["id"].as_i64().unwrap();
+        let mut whole = created.clone();
+        whole["status"] = json!("open");
+        let updated = desk
+            .ok(
+                Method::PUT,
+                &format!("/api/v2/tickets/{id}.json"),
+                Some(json!({"ticket": whole})),
+            )
+            .await;
+        assert_eq!(updated["ticket"]["status"], "open", "{updated}");
+        assert_eq!(updated["ticket"]["description"], "The real one");
+        let comments = desk
+            .ok(Method::GET, &format!("/api/v2/tickets/{id}/comments"), None)
+            .await;
+        assert_eq!(
+            comments["count"], 1,
+            "sending the ticket back added no comment: {comments}"
+        );
+
+        let (status, refused) = desk
+            .agent(
+                Method::POST,
+                "/api/v2/tickets",
+                Some(json!({"ticket": {"description": "  ", "requester": {"email": "ada@shop.example"}}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        assert!(refused["details"].get("description").is_some(), "{refused}");
+    }
+}

@@ -231,7 +231,8 @@ pub struct TicketDraft {
     /// On create, the first comment; on update, a comment to add.
     #[serde(default)]
     pub comment: Option<CommentDraft>,
-    /// On create, shorthand for `comment.body`.
+    /// The first comment's text: on create without `comment`, the first comment (public, by the
+    /// requester); otherwise ignored, as Zendesk does (it cannot change).
     #[serde(default)]
     pub description: Option<String>,
     #[serde(default)]
@@ -278,6 +279,10 @@ pub struct TicketDraft {
     #[serde(default, rename = "url")]
     #[schema(ignore)]
     _url: Option<serde::de::IgnoredAny>,
+    /// Read-only, as at Zendesk: a ticket sent back whole carries it.
+    #[serde(default, rename = "via")]
+    #[schema(ignore)]
+    _via: Option<serde::de::IgnoredAny>,
     #[serde(default, rename = "created_at")]
     #[schema(ignore)]
     _created_at: Option<serde::de::IgnoredAny>,
@@ -300,6 +305,8 @@ pub struct TicketDraft {
 pub struct TicketChanges {
     pub subject: Option<String>,
     pub comment: Option<CommentDraft>,
+    /// On create without `comment`, the first comment's text; otherwise ignored.
+    pub description: Option<String>,
     pub status: Option<Status>,
     pub priority: Option<Option<Priority>>,
     pub ticket_type: Option<Option<TicketType>>,
@@ -347,22 +354,10 @@ impl TicketDraft {
                 format!("must be at most {MAX_SUBJECT_CHARS} characters"),
             );
         }
-        let comment = match (self.comment, self.description) {
-            (Some(_), Some(_)) => {
-                problems.add(
-                    "description",
-                    "send either description or comment, not both",
-                );
-                None
-            }
-            (Some(comment), None) => Some(comment),
-            (None, Some(body)) => Some(CommentDraft {
-                body,
-                public: true,
-                author_id: None,
-            }),
-            (None, None) => None,
-        };
+        // Zendesk's reading: `comment` is the comment a write adds; `description` is the first
+        // comment's text, taken on create when there is no `comment` and otherwise ignored
+        // (a client that sends a ticket back whole adds no comment).
+        let comment = self.comment;
         if let Some(comment) = &comment {
             if comment.body.trim().is_empty() {
                 problems.add("comment.body", "must not be empty");
@@ -372,6 +367,16 @@ impl TicketDraft {
                     format!("must be at most {} KiB", MAX_COMMENT_BYTES / 1024),
                 );
             }
+        }
+        if self
+            .description
+            .as_ref()
+            .is_some_and(|description| description.len() > MAX_COMMENT_BYTES)
+        {
+            problems.add(
+                "description",
+                format!("must be at most {} KiB", MAX_COMMENT_BYTES / 1024),
+            );
         }
         let status = parse_named("status", self.status.as_deref(), &mut problems);
         let priority = self
@@ -423,6 +428,7 @@ impl TicketDraft {
         problems.into_result(TicketChanges {
             subject,
             comment,
+            description: self.description,
             status,
             priority,
             ticket_type,
@@ -450,7 +456,7 @@ mod tests {
     #[test]
     fn every_bad_attribute_is_reported() {
         let draft: TicketDraft = serde_json::from_value(json!({
-            "subject": "Help", "description": "", "status": "done", "priority": "highest",
+            "subject": "Help", "comment": {"body": " "}, "status": "done", "priority": "highest",
             "type": "bug", "channel": "fax", "tags": ["a b"],
         }))
         .unwrap();
@@ -477,6 +483,10 @@ mod tests {
         let changes = draft.validate().unwrap();
         assert_eq!(changes.priority, Some(None));
         assert_eq!(changes.assignee_id, None);
-        assert_eq!(changes.comment.unwrap().body, "It broke");
+        assert_eq!(changes.description.as_deref(), Some("It broke"));
+        assert_eq!(
+            changes.comment, None,
+            "the store decides what a description means"
+        );
     }
 }

@@ -140,7 +140,22 @@ pub(super) async fn resolve_new_ticket(
 ) -> Result<NewTicket, StoreError> {
     let changes = draft.validate()?;
     let mut problems = Problems::default();
-    let Some(comment) = changes.comment.clone() else {
+    let first = changes.comment.clone().or_else(|| {
+        let body = changes.description.clone()?;
+        Some(CommentDraft {
+            body,
+            public: true,
+            author_id: None,
+        })
+    });
+    if first
+        .as_ref()
+        .is_some_and(|comment| comment.body.trim().is_empty())
+    {
+        problems.add("description", "must not be empty");
+        return Err(problems.into());
+    }
+    let Some(comment) = first else {
         problems.add(
             "comment",
             "a new ticket needs its first comment: send description or comment.body",
