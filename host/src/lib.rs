@@ -1,12 +1,13 @@
 //! wasmdesk: the core of a customer-support desk whose business rules are sandboxed
 //! WebAssembly components.
 //!
-//! Layers depend one way: `cli` / `server` → `http` → `jobs` → `rules` → `plugins` + `store` →
-//! `domain`.
+//! Layers depend one way: `cli` / `server` → `http` → `intake` + `jobs` → `rules` → `plugins` +
+//! `store` → `domain`.
 
 pub mod cli;
 pub mod domain;
 pub mod http;
+pub mod intake;
 pub mod jobs;
 pub mod plugins;
 pub mod rules;

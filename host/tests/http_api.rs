@@ -1031,6 +1031,8 @@ const EXPECTED_ROUTES: &[&str] = &[
     "GET /api/v2/ticket_fields/{id}/options",
     "POST /api/v2/ticket_fields/{id}/options",
     "POST /api/v2/users/create_many",
+    "POST /api/v2/channels/email",
+    "GET /api/v2/tickets/{id}/attachments",
     "POST /api/v2/users/create_or_update_many",
     "PUT /api/v2/users/update_many",
     "POST /api/v2/organizations/create_many",
@@ -1089,6 +1091,7 @@ fn every_enum_in_the_openapi_document_is_what_the_api_speaks() {
     use wasmdesk_host::domain::{
         Channel, EventKind, FieldType, Priority, Status, TicketType, UserRole,
     };
+    use wasmdesk_host::intake::IntakeOutcome;
 
     let document = serde_json::to_value(wasmdesk_host::http::openapi()).unwrap();
     let mut found = Vec::new();
@@ -1109,6 +1112,10 @@ fn every_enum_in_the_openapi_document_is_what_the_api_speaks() {
             "FieldType" => (names(FieldType::NAMES), round_trips::<FieldType>(values)),
             "RunOutcome" => (names(RunOutcome::NAMES), round_trips::<RunOutcome>(values)),
             "JobState" => (names(JobState::NAMES), round_trips::<JobState>(values)),
+            "IntakeOutcome" => (
+                names(IntakeOutcome::NAMES),
+                round_trips::<IntakeOutcome>(values),
+            ),
             "EventKind" => (
                 names(&["created", "updated"]),
                 round_trips::<EventKind>(values),

@@ -7,8 +7,11 @@ use super::{Timestamp, named_enum};
 named_enum! {
     /// What a token may do: agents work tickets, users and organizations; admins also define
     /// fields, manage plugins, settings and tokens; a metrics token only reads `/metrics`
-    /// (for a Prometheus scraper, when the server is not bound to loopback).
-    pub enum TokenRole ("token role") { Admin => "admin", Agent => "agent", Metrics => "metrics" }
+    /// (for a Prometheus scraper, when the server is not bound to loopback); an intake token
+    /// only submits to the intake channels (`/api/v2/channels/...`, for a mail relay).
+    pub enum TokenRole ("token role") {
+        Admin => "admin", Agent => "agent", Metrics => "metrics", Intake => "intake",
+    }
 }
 
 /// A token as listed: the secret itself is shown once, at creation, and stored only hashed.

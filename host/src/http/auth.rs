@@ -22,6 +22,9 @@ pub struct MetricsReader;
 /// A caller with an admin token.
 pub struct Admin(pub ApiToken);
 
+/// A caller who may submit to the intake channels: an intake or admin token.
+pub struct IntakeSubmitter(pub ApiToken);
+
 /// The token a caller presented: as `Bearer <token>`, or as Zendesk's
 /// `Basic base64("{email}/token:{token}")`, which also claims whose token it is.
 struct Credentials {
@@ -117,12 +120,16 @@ impl FromRequestParts<AppState> for Agent {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = authenticate(parts, state).await?;
-        if token.role == TokenRole::Metrics {
-            return Err(ApiError::forbidden(
+        match token.role {
+            TokenRole::Agent | TokenRole::Admin => Ok(Agent(token)),
+            TokenRole::Metrics => Err(ApiError::forbidden(
                 "a metrics token only reads /metrics; use an agent or admin token for the API",
-            ));
+            )),
+            TokenRole::Intake => Err(ApiError::forbidden(
+                "an intake token only submits to /api/v2/channels/...; use an agent or admin \
+                 token for the API",
+            )),
         }
-        Ok(Agent(token))
     }
 }
 
@@ -136,7 +143,7 @@ impl FromRequestParts<AppState> for MetricsReader {
         let token = authenticate(parts, state).await?;
         match token.role {
             TokenRole::Metrics | TokenRole::Admin => Ok(MetricsReader),
-            TokenRole::Agent => Err(ApiError::forbidden(
+            TokenRole::Agent | TokenRole::Intake => Err(ApiError::forbidden(
                 "/metrics needs a metrics or admin token (wasmdesk token create --role metrics)",
             )),
         }
@@ -154,5 +161,20 @@ impl FromRequestParts<AppState> for Admin {
             ));
         }
         Ok(Admin(token))
+    }
+}
+
+impl FromRequestParts<AppState> for IntakeSubmitter {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = authenticate(parts, state).await?;
+        match token.role {
+            TokenRole::Intake | TokenRole::Admin => Ok(IntakeSubmitter(token)),
+            TokenRole::Agent | TokenRole::Metrics => Err(ApiError::forbidden(
+                "the intake channels take an intake or admin token \
+                 (wasmdesk token create --role intake)",
+            )),
+        }
     }
 }

@@ -3,6 +3,7 @@
 //! `/api/v2/openapi.json` is the list of routes served.
 
 pub mod auth;
+mod channels;
 pub mod connections;
 pub mod error;
 pub mod extract;
@@ -142,6 +143,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(search::routes())
         .merge(incremental::routes())
         .merge(jobs::routes())
+        .merge(channels::routes())
         .merge(settings::routes())
         .merge(tokens::routes())
 }

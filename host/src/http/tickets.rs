@@ -86,6 +86,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(show, update))
         .routes(routes!(comments))
         .routes(routes!(audits))
+        .routes(routes!(attachments))
         .routes(routes!(show_many))
 }
 
@@ -228,6 +229,27 @@ async fn audits(
         count: audits.len() as i64,
         audits,
         next_page: None,
+    }))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TicketAttachments {
+    attachments: Vec<crate::store::Attachment>,
+    count: usize,
+}
+
+/// The files that came with a ticket's messages (name, type, size, SHA-256), oldest first.
+#[utoipa::path(get, path = "/api/v2/tickets/{id}/attachments", tag = "tickets", params(("id" = i64, Path)),
+    responses((status = 200, body = TicketAttachments), (status = 404, body = ErrorBody)))]
+async fn attachments(
+    _: Agent,
+    State(state): State<AppState>,
+    Id(id): Id,
+) -> ApiResult<Json<TicketAttachments>> {
+    let attachments = state.store.attachments(id).await?;
+    Ok(Json(TicketAttachments {
+        count: attachments.len(),
+        attachments,
     }))
 }
 

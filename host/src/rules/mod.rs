@@ -296,6 +296,20 @@ impl Rules {
         actor: Actor,
     ) -> Result<(Ticket, Audit), StoreError> {
         let mut tx = store.begin_write().await?;
+        let saved = self.update_ticket_in(&mut tx, id, draft, actor).await?;
+        tx.commit().await?;
+        Ok(saved)
+    }
+
+    /// [`Rules::update_ticket_audited`] inside `tx`, which the caller commits (an email reply
+    /// commits its comment with its Message-ID).
+    pub async fn update_ticket_in(
+        &self,
+        tx: &mut Tx,
+        id: i64,
+        draft: TicketDraft,
+        actor: Actor,
+    ) -> Result<(Ticket, Audit), StoreError> {
         let current = tx.ticket_for_update(id).await?;
         let (ticket, comment) = tx.resolve_ticket_update(&current, draft).await?;
         let requested = ticket.clone();
@@ -308,15 +322,13 @@ impl Rules {
             actor,
             comment: comment.as_ref().map(EventComment::from),
         };
-        let decision = self.decide_write(&mut tx, write).await?;
+        let decision = self.decide_write(tx, write).await?;
         let write = Saving {
             requested,
             created: false,
             comment,
         };
-        let saved = self.save(&mut tx, decision, write, &current).await?;
-        tx.commit().await?;
-        Ok(saved)
+        self.save(tx, decision, write, &current).await
     }
 
     /// Stores what a cycle decided, and records the plugins it disabled, in the write's

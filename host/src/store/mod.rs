@@ -6,6 +6,7 @@ mod export;
 mod fields;
 mod groups;
 mod identity;
+mod intake;
 mod jobs;
 mod organizations;
 mod plugins;
@@ -24,6 +25,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, AssertSqlSafe, Executor};
 
 pub use export::{ExportPage, ExportPosition};
+pub use intake::{Attachment, NewAttachment};
 pub use jobs::PendingJob;
 pub use rule_runs::RuleRunFilter;
 pub use settings::Setting;

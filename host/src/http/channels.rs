@@ -1,0 +1,59 @@
+//! `/api/v2/channels/...`: where customers' messages arrive. `POST /api/v2/channels/email`
+//! takes a raw RFC 5322 message (`message/rfc822`), as a mail relay or a script hands it over.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::AppState;
+use super::auth::IntakeSubmitter;
+use super::error::{ApiError, ApiResult, ErrorBody};
+use crate::intake::{IntakeError, IntakeOutcome, Received, receive_email};
+
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(email))
+}
+
+/// Takes in an email: a new ticket from its sender (the customer and their organization found
+/// or created), or a comment on the ticket it replies to. Mail sent by machines (auto-replies,
+/// bounces, bulk) and a Message-ID taken in before write nothing. 201 when a ticket was
+/// created, 200 otherwise; 422 for a message that cannot be read, with nothing written.
+#[utoipa::path(post, path = "/api/v2/channels/email", tag = "channels",
+    request_body(content = String, content_type = "message/rfc822", description = "The raw message"),
+    responses((status = 201, body = Received), (status = 200, body = Received),
+              (status = 403, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn email(
+    _: IntakeSubmitter,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<Received>)> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    if !content_type
+        .trim()
+        .to_ascii_lowercase()
+        .starts_with("message/rfc822")
+    {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the raw message with Content-Type: message/rfc822",
+        ));
+    }
+    let received = match receive_email(&state.store, &state.rules, &body).await {
+        Ok(received) => received,
+        Err(IntakeError::Malformed(reason)) => return Err(ApiError::invalid("message", reason.0)),
+        Err(IntakeError::Store(error)) => return Err(error.into()),
+    };
+    let status = match received.outcome {
+        IntakeOutcome::Created => StatusCode::CREATED,
+        _ => StatusCode::OK,
+    };
+    Ok((status, Json(received)))
+}
