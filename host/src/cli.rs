@@ -69,6 +69,13 @@ pub struct ServeArgs {
     /// https://desk.example.com [default: http://LISTEN]
     #[arg(long, env = "WASMDESK_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Also take mail in over SMTP on this address, e.g. 127.0.0.1:2525 [default: off]
+    #[arg(long, env = "WASMDESK_SMTP_LISTEN")]
+    pub smtp_listen: Option<String>,
+    /// A support address the SMTP listener accepts mail for (repeat for several); mail for any
+    /// other address is refused [default: smtp_addresses in wasmdesk.toml]
+    #[arg(long = "smtp-address")]
+    pub smtp_addresses: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -97,6 +104,7 @@ fn parse_role(input: &str) -> Result<TokenRole, String> {
 
 fn serve_config(args: ServeArgs) -> anyhow::Result<ServeConfig> {
     let file = FileConfig::read(args.config.as_deref())?;
+    let smtp = smtp_config(&args.smtp_listen, &args.smtp_addresses, &file)?;
     let listen = args
         .listen
         .or(file.listen)
@@ -122,6 +130,7 @@ fn serve_config(args: ServeArgs) -> anyhow::Result<ServeConfig> {
         "rate_limit_per_minute must be at least 1; leave it out for no limit"
     );
     Ok(ServeConfig {
+        smtp,
         database: args
             .database
             .or(file.database)
@@ -469,4 +478,48 @@ mod tests {
             crate::rules::Rules::DEFAULT_FAILURE_LIMIT
         );
     }
+}
+
+/// The SMTP listener's configuration, when one is asked for: it needs the support addresses it
+/// accepts mail for (no open relay).
+fn smtp_config(
+    flag: &Option<String>,
+    flag_addresses: &[String],
+    file: &FileConfig,
+) -> anyhow::Result<Option<(std::net::SocketAddr, crate::intake::smtp::SmtpConfig)>> {
+    let Some(listen) = flag.clone().or(file.smtp_listen.clone()) else {
+        return Ok(None);
+    };
+    let listen: std::net::SocketAddr = listen.parse().with_context(|| {
+        format!("--smtp-listen {listen:?} is not an address like 127.0.0.1:2525")
+    })?;
+    let addresses: Vec<String> = if flag_addresses.is_empty() {
+        file.smtp_addresses.clone().unwrap_or_default()
+    } else {
+        flag_addresses.to_vec()
+    };
+    let mut accepted = Vec::with_capacity(addresses.len());
+    for address in addresses {
+        let email = crate::domain::identity::Email::parse(&address)
+            .map_err(|e| anyhow::anyhow!("smtp address {address:?}: {e}"))?;
+        accepted.push(email.as_str().to_ascii_lowercase());
+    }
+    anyhow::ensure!(
+        !accepted.is_empty(),
+        "the SMTP listener needs the support addresses it accepts mail for: \
+         --smtp-address support@your.domain (or smtp_addresses in wasmdesk.toml)"
+    );
+    Ok(Some((
+        listen,
+        crate::intake::smtp::SmtpConfig {
+            hostname: file
+                .smtp_hostname
+                .clone()
+                .unwrap_or_else(|| "wasmdesk".to_string()),
+            addresses: accepted,
+            max_message_bytes: file
+                .smtp_max_message_bytes
+                .unwrap_or(crate::intake::smtp::DEFAULT_MAX_MESSAGE_BYTES),
+        },
+    )))
 }

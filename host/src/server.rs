@@ -52,6 +52,14 @@ pub struct FileConfig {
     pub max_connections: Option<usize>,
     /// Requests a minute per API token (429 with Retry-After beyond); no limit when unset.
     pub rate_limit_per_minute: Option<u32>,
+    /// Take mail in over SMTP on this address; off when unset.
+    pub smtp_listen: Option<String>,
+    /// The support addresses the SMTP listener accepts mail for.
+    pub smtp_addresses: Option<Vec<String>>,
+    /// Largest message the SMTP listener accepts, in bytes.
+    pub smtp_max_message_bytes: Option<usize>,
+    /// The name in the SMTP greeting.
+    pub smtp_hostname: Option<String>,
 }
 
 impl FileConfig {
@@ -93,6 +101,8 @@ pub struct ServeConfig {
     pub plugin_cache_dir: PathBuf,
     /// Ticket writes in a row on which a plugin fails before the engine disables it.
     pub plugin_failure_limit: u32,
+    /// The SMTP listener's address and configuration, when it is on.
+    pub smtp: Option<(SocketAddr, crate::intake::smtp::SmtpConfig)>,
 }
 
 /// Compiled plugins are cached here unless configured otherwise.
@@ -137,6 +147,21 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         database = %redact(&config.database),
         "wasmdesk is serving"
     );
+    let smtp = match &config.smtp {
+        Some((address, smtp)) => {
+            let listener = tokio::net::TcpListener::bind(address)
+                .await
+                .with_context(|| format!("listening for SMTP on {address}"))?;
+            tracing::info!(%address, accepts = ?smtp.addresses, "taking mail in over SMTP");
+            Some(tokio::spawn(crate::intake::smtp::serve_smtp(
+                listener,
+                smtp.clone(),
+                store.clone(),
+                rules.clone(),
+            )))
+        }
+        None => None,
+    };
     let options = HttpOptions {
         limits: config.limits,
         public_url: config.public_url.clone(),
@@ -151,6 +176,9 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         shutdown,
     )
     .await;
+    if let Some(smtp) = smtp {
+        smtp.abort();
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(())

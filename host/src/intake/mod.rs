@@ -4,6 +4,7 @@
 //! (the Message-ID, the attachments).
 
 pub mod email;
+pub mod smtp;
 
 use serde::Serialize;
 
