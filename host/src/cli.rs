@@ -452,7 +452,34 @@ mod tests {
             log_format: None,
             admin_token: None,
             public_url: None,
+            smtp_listen: None,
+            smtp_addresses: Vec::new(),
         }
+    }
+
+    #[test]
+    fn the_smtp_listener_needs_the_addresses_it_accepts_mail_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wasmdesk.toml");
+        std::fs::write(&path, "smtp_listen = \"127.0.0.1:2525\"\n").unwrap();
+        let error = serve_config(args(&path)).unwrap_err().to_string();
+        assert!(error.contains("--smtp-address"), "{error}");
+
+        std::fs::write(
+            &path,
+            "smtp_listen = \"127.0.0.1:2525\"\nsmtp_addresses = [\"Support@Desk.example\"]\n",
+        )
+        .unwrap();
+        let (address, smtp) = serve_config(args(&path)).unwrap().smtp.unwrap();
+        assert_eq!(address.port(), 2525);
+        assert_eq!(smtp.addresses, ["support@desk.example"]);
+
+        let mut flagged = args(&path);
+        flagged.smtp_addresses = vec!["not an address".into()];
+        assert!(serve_config(flagged).is_err());
+        let off = dir.path().join("off.toml");
+        std::fs::write(&off, "").unwrap();
+        assert!(serve_config(args(&off)).unwrap().smtp.is_none(), "off by default");
     }
 
     #[test]
