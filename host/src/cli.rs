@@ -440,73 +440,6 @@ fn load(runtime: &Runtime, plugin: &str) -> anyhow::Result<CompiledPlugin> {
         .with_context(|| format!("{plugin} was refused"))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn args(config: &Path) -> ServeArgs {
-        ServeArgs {
-            database: None,
-            listen: None,
-            config: Some(config.to_path_buf()),
-            log_format: None,
-            admin_token: None,
-            public_url: None,
-            smtp_listen: None,
-            smtp_addresses: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn the_smtp_listener_needs_the_addresses_it_accepts_mail_for() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("wasmdesk.toml");
-        std::fs::write(&path, "smtp_listen = \"127.0.0.1:2525\"\n").unwrap();
-        let error = serve_config(args(&path)).unwrap_err().to_string();
-        assert!(error.contains("--smtp-address"), "{error}");
-
-        std::fs::write(
-            &path,
-            "smtp_listen = \"127.0.0.1:2525\"\nsmtp_addresses = [\"Support@Desk.example\"]\n",
-        )
-        .unwrap();
-        let (address, smtp) = serve_config(args(&path)).unwrap().smtp.unwrap();
-        assert_eq!(address.port(), 2525);
-        assert_eq!(smtp.addresses, ["support@desk.example"]);
-
-        let mut flagged = args(&path);
-        flagged.smtp_addresses = vec!["not an address".into()];
-        assert!(serve_config(flagged).is_err());
-        let off = dir.path().join("off.toml");
-        std::fs::write(&off, "").unwrap();
-        assert!(serve_config(args(&off)).unwrap().smtp.is_none(), "off by default");
-    }
-
-    #[test]
-    fn the_configuration_file_sets_the_plugin_settings() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("wasmdesk.toml");
-        std::fs::write(
-            &path,
-            "plugin_failure_limit = 2\nplugin_cache_dir = \"/var/cache/wasmdesk\"\n",
-        )
-        .unwrap();
-        let config = serve_config(args(&path)).unwrap();
-        assert_eq!(config.plugin_failure_limit, 2);
-        assert_eq!(
-            config.plugin_cache_dir,
-            PathBuf::from("/var/cache/wasmdesk")
-        );
-
-        std::fs::write(&path, "").unwrap();
-        let config = serve_config(args(&path)).unwrap();
-        assert_eq!(
-            config.plugin_failure_limit,
-            crate::rules::Rules::DEFAULT_FAILURE_LIMIT
-        );
-    }
-}
-
 /// The SMTP listener's configuration, when one is asked for: it needs the support addresses it
 /// accepts mail for (no open relay).
 fn smtp_config(
@@ -549,4 +482,74 @@ fn smtp_config(
                 .unwrap_or(crate::intake::smtp::DEFAULT_MAX_MESSAGE_BYTES),
         },
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(config: &Path) -> ServeArgs {
+        ServeArgs {
+            database: None,
+            listen: None,
+            config: Some(config.to_path_buf()),
+            log_format: None,
+            admin_token: None,
+            public_url: None,
+            smtp_listen: None,
+            smtp_addresses: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_smtp_listener_needs_the_addresses_it_accepts_mail_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wasmdesk.toml");
+        std::fs::write(&path, "smtp_listen = \"127.0.0.1:2525\"\n").unwrap();
+        let error = serve_config(args(&path)).unwrap_err().to_string();
+        assert!(error.contains("--smtp-address"), "{error}");
+
+        std::fs::write(
+            &path,
+            "smtp_listen = \"127.0.0.1:2525\"\nsmtp_addresses = [\"Support@Desk.example\"]\n",
+        )
+        .unwrap();
+        let (address, smtp) = serve_config(args(&path)).unwrap().smtp.unwrap();
+        assert_eq!(address.port(), 2525);
+        assert_eq!(smtp.addresses, ["support@desk.example"]);
+
+        let mut flagged = args(&path);
+        flagged.smtp_addresses = vec!["not an address".into()];
+        assert!(serve_config(flagged).is_err());
+        let off = dir.path().join("off.toml");
+        std::fs::write(&off, "").unwrap();
+        assert!(
+            serve_config(args(&off)).unwrap().smtp.is_none(),
+            "off by default"
+        );
+    }
+
+    #[test]
+    fn the_configuration_file_sets_the_plugin_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wasmdesk.toml");
+        std::fs::write(
+            &path,
+            "plugin_failure_limit = 2\nplugin_cache_dir = \"/var/cache/wasmdesk\"\n",
+        )
+        .unwrap();
+        let config = serve_config(args(&path)).unwrap();
+        assert_eq!(config.plugin_failure_limit, 2);
+        assert_eq!(
+            config.plugin_cache_dir,
+            PathBuf::from("/var/cache/wasmdesk")
+        );
+
+        std::fs::write(&path, "").unwrap();
+        let config = serve_config(args(&path)).unwrap();
+        assert_eq!(
+            config.plugin_failure_limit,
+            crate::rules::Rules::DEFAULT_FAILURE_LIMIT
+        );
+    }
 }
