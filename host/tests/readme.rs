@@ -1,7 +1,8 @@
 //! The README's API examples, run as a newcomer runs them: every `curl` in its shell blocks, in
 //! order, against the real `wasmdesk serve` on a fresh database. Each must succeed (`curl
 //! --fail-with-body`). Only the placeholders a reader fills in are replaced: the token
-//! (`TOKEN=wdk_...`), the address (`http://127.0.0.1:8080`) and the component a reader builds
+//! (`TOKEN=wdk_...`), the addresses (`http://127.0.0.1:8080`, `smtp://127.0.0.1:2525`) and the
+//! component a reader builds
 //! (`PLUGIN_WASM=...`; here a bundled plugin, so the upload replaces it in place).
 
 /// The real binary, started as an operator starts it.
@@ -44,7 +45,16 @@ fn the_readmes_api_examples_run_as_written_on_a_fresh_database() {
     let port = binary::free_port();
     let token = "wdk_readme_example_token_0123456789";
     let database = format!("sqlite://{}", dir.path().join("desk.db").display());
-    let mut server = binary::serve(&database, dir.path(), port, token);
+    // The SMTP example's listener, on a port of its own.
+    let smtp_port = binary::free_port();
+    let smtp_listen = format!("127.0.0.1:{smtp_port}");
+    let mut server = binary::serve_with(
+        &database,
+        dir.path(),
+        port,
+        token,
+        &["--smtp-listen", &smtp_listen, "--smtp-address", "support@desk.example"],
+    );
 
     let component = dir.path().join("plugin.wasm");
     let (_, bytes) = wasmdesk_host::plugins::bundled()
@@ -63,7 +73,9 @@ fn the_readmes_api_examples_run_as_written_on_a_fresh_database() {
                 continue; // the reader's own values, set below
             }
             script.push_str(
-                &line.replace("http://127.0.0.1:8080", &format!("http://127.0.0.1:{port}")),
+                &line
+                    .replace("http://127.0.0.1:8080", &format!("http://127.0.0.1:{port}"))
+                    .replace("smtp://127.0.0.1:2525", &format!("smtp://{smtp_listen}")),
             );
             script.push('\n');
         }

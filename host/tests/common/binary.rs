@@ -17,9 +17,21 @@ pub fn free_port() -> u16 {
 /// `wasmdesk serve` on `127.0.0.1:port` over `database`, in `dir`, with `admin_token` as the
 /// first admin token; returns once it accepts connections.
 pub fn serve(database: &str, dir: &Path, port: u16, admin_token: &str) -> Child {
+    serve_with(database, dir, port, admin_token, &[])
+}
+
+/// [`serve`] with more flags.
+pub fn serve_with(
+    database: &str,
+    dir: &Path,
+    port: u16,
+    admin_token: &str,
+    flags: &[&str],
+) -> Child {
     let child = Command::new(env!("CARGO_BIN_EXE_wasmdesk"))
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .args(["--database", database])
+        .args(flags)
         .current_dir(dir)
         .env_remove("WASMDESK_DATABASE_URL")
         .env("WASMDESK_ADMIN_TOKEN", admin_token)
