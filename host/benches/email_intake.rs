@@ -82,7 +82,11 @@ fn email_intake(c: &mut Criterion) {
         group.bench_function(format!("whole path, {} kB", size / 1000), |b| {
             b.iter_batched(
                 || message(sent.fetch_add(1, Ordering::Relaxed), size),
-                |raw| runtime.block_on(receive_email(&store, &rules, &raw)).unwrap(),
+                |raw| {
+                    runtime
+                        .block_on(receive_email(&store, &rules, &raw))
+                        .unwrap()
+                },
                 criterion::BatchSize::SmallInput,
             )
         });

@@ -75,7 +75,13 @@ async fn a_new_customers_email_opens_a_ticket_and_their_reply_comments_on_it() {
                 .starts_with("Hello,\nI ordered a difference engine"),
             "{opened}"
         );
-        assert_eq!(opened["via"]["channel"], "email");
+        assert_eq!(
+            opened["via"],
+            json!({"channel": "email", "source": {
+                "from": {"address": "ada@analytical-engines.example", "name": "Ada Lovelace"},
+                "to": {"address": "support@desk.example"}, "rel": null}}),
+            "{opened}"
+        );
         let ada = desk
             .store
             .user_by_email("ada@analytical-engines.example")

@@ -53,7 +53,12 @@ fn the_readmes_api_examples_run_as_written_on_a_fresh_database() {
         dir.path(),
         port,
         token,
-        &["--smtp-listen", &smtp_listen, "--smtp-address", "support@desk.example"],
+        &[
+            "--smtp-listen",
+            &smtp_listen,
+            "--smtp-address",
+            "support@desk.example",
+        ],
     );
 
     let component = dir.path().join("plugin.wasm");

@@ -126,7 +126,7 @@ pub fn draft(
     }
     AuditDraft {
         author_id: comment.and_then(|comment| comment.author_id),
-        via: json!({"channel": requested.channel.name(), "source": {"from": {}, "to": {}, "rel": null}}),
+        via: serde_json::to_value(&requested.via).unwrap_or(Value::Null),
         events,
     }
 }

@@ -37,20 +37,43 @@ pub const MAX_SUBJECT_CHARS: usize = 500;
 /// Longest comment accepted, in bytes.
 pub const MAX_COMMENT_BYTES: usize = 256 * 1024;
 
-/// How a ticket came in, as Zendesk shows it: `{"channel": "email", "source": {"from": {},
-/// "to": {}, "rel": null}}`. The source's addresses are filled by the intake channels.
+/// How a ticket came in, as Zendesk shows it: `{"channel": "email", "source": {"from":
+/// {"address": "ada@example.com", "name": "Ada"}, "to": {"address": "support@desk.example"},
+/// "rel": null}}`. The intake channels fill the source; API tickets have empty ends.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Via {
     pub channel: Channel,
-    #[schema(value_type = Object)]
-    pub source: serde_json::Value,
+    pub source: ViaSource,
+}
+
+/// Both ends of the way a ticket came in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ViaSource {
+    /// Who wrote or called: an email's sender, a caller's number.
+    #[serde(default)]
+    pub from: ViaParty,
+    /// Where to: the support address written to, the number called.
+    #[serde(default)]
+    pub to: ViaParty,
+    /// Zendesk's relation of the source (unused: always null).
+    #[serde(default, skip_deserializing)]
+    pub rel: Option<String>,
+}
+
+/// One end: an address (or number) and a name, when known.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ViaParty {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 impl Via {
     pub fn of(channel: Channel) -> Via {
         Via {
             channel,
-            source: serde_json::json!({"from": {}, "to": {}, "rel": null}),
+            source: ViaSource::default(),
         }
     }
 }
@@ -293,6 +316,10 @@ pub struct TicketDraft {
     /// last read), the update is refused with 409 when the ticket changed since.
     #[serde(default)]
     pub safe_update: Option<bool>,
+    /// Set by the intake channels, never read from a client: where the ticket came from.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub via_source: Option<ViaSource>,
     /// The ticket's `updated_at` as the client last read it (with `safe_update`).
     #[serde(default)]
     #[schema(value_type = Option<String>, format = DateTime)]
@@ -323,6 +350,8 @@ pub struct TicketChanges {
     pub custom_fields: Option<CustomFieldsInput>,
     /// With `safe_update`: the `updated_at` the client last read.
     pub updated_stamp: Option<super::Timestamp>,
+    /// Where the ticket came from, as its intake channel knows it.
+    pub via_source: Option<ViaSource>,
 }
 
 fn parse_named<T: std::str::FromStr<Err = super::UnknownName>>(
@@ -443,6 +472,7 @@ impl TicketDraft {
             tags,
             custom_fields,
             updated_stamp,
+            via_source: self.via_source,
         })
     }
 }

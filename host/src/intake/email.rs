@@ -18,6 +18,8 @@ pub struct InboundEmail {
     pub message_id: Option<String>,
     pub from_address: String,
     pub from_name: Option<String>,
+    /// The first address it was sent to (the support address).
+    pub to_address: Option<String>,
     pub subject: String,
     /// The text for the ticket: the text part, else the HTML part as text.
     pub text: String,
@@ -67,6 +69,11 @@ pub fn read(raw: &[u8]) -> Result<InboundEmail, MalformedEmail> {
         .map(str::trim)
         .filter(|name| !name.is_empty())
         .map(str::to_string);
+    let to_address = message
+        .to()
+        .and_then(|to| to.first())
+        .and_then(|to| to.address())
+        .map(|address| address.trim().to_ascii_lowercase());
     let subject = message.subject().unwrap_or_default().trim().to_string();
     let mut text = message
         .body_text(0)
@@ -111,6 +118,7 @@ pub fn read(raw: &[u8]) -> Result<InboundEmail, MalformedEmail> {
         message_id: message.message_id().map(str::to_string),
         from_address,
         from_name,
+        to_address,
         subject,
         text: truncated(text),
         replies_to,

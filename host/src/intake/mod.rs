@@ -8,7 +8,7 @@ pub mod smtp;
 
 use serde::Serialize;
 
-use crate::domain::ticket::RequesterDraft;
+use crate::domain::ticket::{RequesterDraft, ViaParty, ViaSource};
 use crate::domain::{Actor, Channel, CommentDraft, TicketDraft};
 use crate::rules::Rules;
 use crate::store::{Store, StoreError, Tx};
@@ -99,6 +99,17 @@ pub async fn receive_email(
             draft.subject = Some(email.subject.clone());
             draft.description = Some(comment_text(&email));
             draft.channel = Some(Channel::Email.name().to_string());
+            draft.via_source = Some(ViaSource {
+                from: ViaParty {
+                    address: Some(email.from_address.clone()),
+                    name: email.from_name.clone(),
+                },
+                to: ViaParty {
+                    address: email.to_address.clone(),
+                    name: None,
+                },
+                rel: None,
+            });
             draft.requester = Some(RequesterDraft {
                 email: Some(email.from_address.clone()),
                 phone: None,

@@ -49,9 +49,9 @@ pub fn event_ticket(ticket: &Ticket, names: &Names) -> EventTicket {
         priority: ticket.priority,
         ticket_type: ticket.ticket_type,
         channel: ticket.channel,
-        // The channels that know a source and destination (email, voice) record them on intake.
-        source: None,
-        destination: None,
+        // Recorded by the channels that know them (email: sender and support address).
+        source: ticket.via.source.from.address.clone(),
+        destination: ticket.via.source.to.address.clone(),
         requester_id: ticket.requester_id.max(0) as u64,
         organization_id: ticket.organization_id.map(|id| id.max(0) as u64),
         assignee: names.assignee.clone(),

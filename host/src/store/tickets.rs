@@ -14,7 +14,7 @@ use super::rows::{Bind, bind_all, parse_column, placeholders, tags_from_column, 
 use super::users::user;
 use super::{Conditions, ExportPage, ExportPosition, Listing, Page, Store, StoreError, now_millis};
 use crate::domain::audit;
-use crate::domain::ticket::Via;
+use crate::domain::ticket::{Via, ViaSource};
 use crate::domain::{
     Audit, Channel, Comment, CommentDraft, CustomValues, FieldScope, Problems, Status, Ticket,
     TicketChanges, TicketDraft, Timestamp, User,
@@ -32,7 +32,7 @@ pub struct TicketFilter {
 
 const TICKET_COLUMNS: &str = "id, subject, description, status, priority, type, channel, \
      requester_id, submitter_id, organization_id, assignee_id, group_id, queue, tags, custom_fields, \
-     created_at, updated_at";
+     created_at, updated_at, via_source";
 
 fn ticket_from_row(row: &sqlx::any::AnyRow) -> Result<Ticket, StoreError> {
     let status: String = row.try_get("status")?;
@@ -49,7 +49,14 @@ fn ticket_from_row(row: &sqlx::any::AnyRow) -> Result<Ticket, StoreError> {
         priority: priority.as_deref().map(parse_column).transpose()?,
         ticket_type: ticket_type.as_deref().map(parse_column).transpose()?,
         channel: parse_column(&channel)?,
-        via: Via::of(parse_column(&channel)?),
+        via: Via {
+            channel: parse_column(&channel)?,
+            source: match row.try_get::<Option<String>, _>("via_source")? {
+                Some(source) => serde_json::from_str(&source)
+                    .map_err(|e| StoreError::Invalid(format!("a stored via source: {e}")))?,
+                None => ViaSource::default(),
+            },
+        },
         requester_id: row.try_get("requester_id")?,
         submitter_id: row.try_get("submitter_id")?,
         organization_id: row.try_get("organization_id")?,
@@ -222,7 +229,10 @@ pub(super) async fn resolve_new_ticket(
         priority: None,
         ticket_type: None,
         channel: changes.channel.unwrap_or(Channel::Api),
-        via: Via::of(changes.channel.unwrap_or(Channel::Api)),
+        via: Via {
+            channel: changes.channel.unwrap_or(Channel::Api),
+            source: changes.via_source.clone().unwrap_or_default(),
+        },
         requester_id: requester.as_ref().map(|user| user.id).unwrap_or_default(),
         submitter_id: submitter,
         organization_id: requester.as_ref().and_then(|user| user.organization_id),
@@ -668,8 +678,9 @@ pub(super) async fn insert_ticket(
     Ok(sqlx::query_scalar(
         "INSERT INTO tickets (subject, description, status, priority, type, channel, requester_id, \
          organization_id, assignee_id, group_id, queue, tags, custom_fields, created_at, updated_at, \
-         submitter_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15) RETURNING id",
+         submitter_id, via_source) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16) \
+         RETURNING id",
     )
     .bind(&ticket.subject)
     .bind(&ticket.description)
@@ -686,6 +697,10 @@ pub(super) async fn insert_ticket(
     .bind(custom_fields_column(&ticket.custom_fields))
     .bind(ticket.created_at.0)
     .bind(ticket.submitter_id)
+    .bind(
+        (ticket.via.source != ViaSource::default())
+            .then(|| serde_json::to_string(&ticket.via.source).unwrap_or_default()),
+    )
     .fetch_one(conn)
     .await?)
 }
