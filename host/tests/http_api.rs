@@ -1032,6 +1032,7 @@ const EXPECTED_ROUTES: &[&str] = &[
     "POST /api/v2/ticket_fields/{id}/options",
     "POST /api/v2/users/create_many",
     "POST /api/v2/channels/email",
+    "POST /api/v2/channels/chat/messages",
     "GET /api/v2/tickets/{id}/attachments",
     "POST /api/v2/users/create_or_update_many",
     "PUT /api/v2/users/update_many",

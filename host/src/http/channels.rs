@@ -11,10 +11,14 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::auth::IntakeSubmitter;
 use super::error::{ApiError, ApiResult, ErrorBody};
+use super::extract::JsonBody;
+use crate::intake::chat::{ChatMessage, receive_chat};
 use crate::intake::{IntakeError, IntakeOutcome, Received, receive_email};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(email))
+    OpenApiRouter::new()
+        .routes(routes!(email))
+        .routes(routes!(chat_message))
 }
 
 /// Takes in an email: a new ticket from its sender (the customer and their organization found
@@ -51,6 +55,24 @@ async fn email(
         Err(IntakeError::Malformed(reason)) => return Err(ApiError::invalid("message", reason.0)),
         Err(IntakeError::Store(error)) => return Err(error.into()),
     };
+    let status = match received.outcome {
+        IntakeOutcome::Created => StatusCode::CREATED,
+        _ => StatusCode::OK,
+    };
+    Ok((status, Json(received)))
+}
+
+/// Takes in a chat message: the first of a conversation opens a ticket with channel `chat`
+/// from its sender (201); later ones are comments on it (200).
+#[utoipa::path(post, path = "/api/v2/channels/chat/messages", tag = "channels", request_body = ChatMessage,
+    responses((status = 201, body = Received), (status = 200, body = Received),
+              (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn chat_message(
+    _: IntakeSubmitter,
+    State(state): State<AppState>,
+    JsonBody(message): JsonBody<ChatMessage>,
+) -> ApiResult<(StatusCode, Json<Received>)> {
+    let received = receive_chat(&state.store, &state.rules, message).await?;
     let status = match received.outcome {
         IntakeOutcome::Created => StatusCode::CREATED,
         _ => StatusCode::OK,

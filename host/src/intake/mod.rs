@@ -3,6 +3,7 @@
 //! triggers run, the audit written — in one transaction with what the channel keeps beside it
 //! (the Message-ID, the attachments).
 
+pub mod chat;
 pub mod email;
 pub mod smtp;
 

@@ -103,6 +103,47 @@ impl Tx {
         Ok(id)
     }
 
+    /// The ticket a chat conversation opened, if it has one.
+    pub async fn ticket_of_conversation(
+        &mut self,
+        conversation_id: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT ticket_id FROM chat_conversations WHERE conversation_id = $1",
+        )
+        .bind(conversation_id)
+        .fetch_optional(&mut *self.turn)
+        .await?)
+    }
+
+    /// Notes that a conversation opened `ticket_id`; a conversation opened already (by a
+    /// message arriving at the same time) is a conflict, and the caller rolls back.
+    pub async fn record_conversation(
+        &mut self,
+        conversation_id: &str,
+        ticket_id: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO chat_conversations (conversation_id, ticket_id, created_at) VALUES ($1, $2, $3)",
+        )
+        .bind(conversation_id)
+        .bind(ticket_id)
+        .bind(now_millis())
+        .execute(&mut *self.turn)
+        .await
+        .map_err(|error| conflict_or(error, &[("chat_conversations", "this conversation")]))?;
+        Ok(())
+    }
+
+    /// The customer with this number, or one created for it, in this transaction.
+    pub async fn find_or_create_customer_by_phone(
+        &mut self,
+        phone: &str,
+        name: Option<&str>,
+    ) -> Result<User, StoreError> {
+        super::identity::find_or_create_customer_by_phone(&mut self.turn, phone, name).await
+    }
+
     /// The customer with this address, or one created for it (and their organization, by
     /// domain), in this transaction.
     pub async fn find_or_create_customer(

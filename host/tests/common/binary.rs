@@ -1,5 +1,7 @@
 //! The real `wasmdesk` binary, started as an operator starts it.
 
+#![allow(dead_code)]
+
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
