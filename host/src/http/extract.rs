@@ -116,26 +116,33 @@ pub struct IdsParams {
 /// Most ids one `show_many` takes, as at Zendesk.
 pub const MAX_SHOW_MANY: usize = 100;
 
+/// The comma-separated ids of a `show_many` (`ids=1,2,3`), 1 to [`MAX_SHOW_MANY`] of them.
+pub fn listed_ids(raw: Option<&str>) -> Result<Vec<&str>, ApiError> {
+    let ids: Vec<&str> = raw
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .collect();
+    if ids.is_empty() || ids.len() > MAX_SHOW_MANY {
+        return Err(ApiError::bad_request(format!(
+            "send 1 to {MAX_SHOW_MANY} ids, comma-separated: ids=1,2,3 (got {})",
+            ids.len()
+        )));
+    }
+    Ok(ids)
+}
+
 impl IdsParams {
     pub fn ids(&self) -> Result<Vec<i64>, ApiError> {
-        let raw = self.ids.as_deref().unwrap_or_default();
-        let ids: Vec<i64> = raw
-            .split(',')
-            .map(str::trim)
-            .filter(|id| !id.is_empty())
+        listed_ids(self.ids.as_deref())?
+            .into_iter()
             .map(|id| {
                 id.parse().map_err(|_| {
                     ApiError::bad_request(format!("ids: {id:?} is not an id; send ids=1,2,3"))
                 })
             })
-            .collect::<Result<_, _>>()?;
-        if ids.is_empty() || ids.len() > MAX_SHOW_MANY {
-            return Err(ApiError::bad_request(format!(
-                "send 1 to {MAX_SHOW_MANY} ids, comma-separated: ids=1,2,3 (got {})",
-                ids.len()
-            )));
-        }
-        Ok(ids)
+            .collect()
     }
 }
 

@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::auth::Agent;
 use super::error::{ApiError, ApiResult, ErrorBody};
-use super::extract::{IdsParams, JsonBody, QueryParams};
+use super::extract::{IdsParams, JsonBody, QueryParams, listed_ids};
 use crate::domain::Problems;
 use crate::domain::job::{Job, JobAuthor, JobKind, MAX_JOB_ITEMS};
 use crate::domain::token::ApiToken;
@@ -273,21 +273,10 @@ async fn show_many_job_statuses(
     State(state): State<AppState>,
     QueryParams(params): QueryParams<JobIdsParams>,
 ) -> ApiResult<Json<JobStatusesList>> {
-    let ids: Vec<String> = params
-        .ids
-        .as_deref()
-        .unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .filter(|id| !id.is_empty())
+    let ids: Vec<String> = listed_ids(params.ids.as_deref())?
+        .into_iter()
         .map(str::to_string)
         .collect();
-    if ids.is_empty() || ids.len() > MAX_JOB_ITEMS {
-        return Err(ApiError::bad_request(format!(
-            "send 1 to {MAX_JOB_ITEMS} job ids, comma-separated: ids=ID1,ID2 (got {})",
-            ids.len()
-        )));
-    }
     let jobs = state.store.jobs_by_ids(&ids).await?;
     Ok(Json(list(&state, jobs)))
 }
