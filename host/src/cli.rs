@@ -129,6 +129,11 @@ fn serve_config(args: ServeArgs) -> anyhow::Result<ServeConfig> {
         file.rate_limit_per_minute != Some(0),
         "rate_limit_per_minute must be at least 1; leave it out for no limit"
     );
+    anyhow::ensure!(
+        file.portal_rate_limit_per_minute != Some(0),
+        "portal_rate_limit_per_minute must be at least 1 (the default is {})",
+        crate::http::DEFAULT_PORTAL_RATE_LIMIT_PER_MINUTE
+    );
     Ok(ServeConfig {
         smtp,
         database: args
@@ -141,6 +146,9 @@ fn serve_config(args: ServeArgs) -> anyhow::Result<ServeConfig> {
         metrics_public: file.metrics_public.unwrap_or(listen.ip().is_loopback()),
         cors_allowed_origins: file.cors_allowed_origins.unwrap_or_default(),
         rate_limit_per_minute: file.rate_limit_per_minute,
+        portal_rate_limit_per_minute: file
+            .portal_rate_limit_per_minute
+            .unwrap_or(crate::http::DEFAULT_PORTAL_RATE_LIMIT_PER_MINUTE),
         connections: ConnectionLimits {
             header_read_timeout: file
                 .header_read_timeout_secs
@@ -499,6 +507,25 @@ mod tests {
             smtp_listen: None,
             smtp_addresses: Vec::new(),
         }
+    }
+
+    #[test]
+    fn the_portal_rate_limit_defaults_to_thirty_and_cannot_be_zero() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wasmdesk.toml");
+        std::fs::write(&path, "").unwrap();
+        let config = serve_config(args(&path)).unwrap();
+        assert_eq!(config.portal_rate_limit_per_minute, 30);
+        std::fs::write(&path, "portal_rate_limit_per_minute = 5\n").unwrap();
+        assert_eq!(
+            serve_config(args(&path))
+                .unwrap()
+                .portal_rate_limit_per_minute,
+            5
+        );
+        std::fs::write(&path, "portal_rate_limit_per_minute = 0\n").unwrap();
+        let error = serve_config(args(&path)).unwrap_err().to_string();
+        assert!(error.contains("at least 1"), "{error}");
     }
 
     #[test]

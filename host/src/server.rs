@@ -52,6 +52,8 @@ pub struct FileConfig {
     pub max_connections: Option<usize>,
     /// Requests a minute per API token (429 with Retry-After beyond); no limit when unset.
     pub rate_limit_per_minute: Option<u32>,
+    /// Requests a minute each client address may make to the portal (30 when unset).
+    pub portal_rate_limit_per_minute: Option<u32>,
     /// Take mail in over SMTP on this address; off when unset.
     pub smtp_listen: Option<String>,
     /// The support addresses the SMTP listener accepts mail for.
@@ -92,6 +94,7 @@ pub struct ServeConfig {
     pub metrics_public: bool,
     pub cors_allowed_origins: Vec<String>,
     pub rate_limit_per_minute: Option<u32>,
+    pub portal_rate_limit_per_minute: u32,
     pub connections: ConnectionLimits,
     pub log_format: LogFormat,
     pub limits: HttpLimits,
@@ -168,6 +171,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         open_metrics: config.metrics_public,
         cors_origins: config.cors_allowed_origins.clone(),
         rate_limit_per_minute: config.rate_limit_per_minute,
+        portal_rate_limit_per_minute: config.portal_rate_limit_per_minute,
     };
     connections::serve(
         listener,

@@ -1033,6 +1033,8 @@ const EXPECTED_ROUTES: &[&str] = &[
     "POST /api/v2/users/create_many",
     "POST /api/v2/channels/email",
     "POST /api/v2/channels/chat/messages",
+    "POST /api/v2/portal/registrations",
+    "POST /api/v2/portal/requests",
     "GET /api/v2/tickets/{id}/attachments",
     "POST /api/v2/users/create_or_update_many",
     "PUT /api/v2/users/update_many",

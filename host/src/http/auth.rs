@@ -11,7 +11,9 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 
 use super::AppState;
 use super::error::ApiError;
+use crate::domain::User;
 use crate::domain::token::{ApiToken, TokenRole};
+use crate::store::PORTAL_SECRET_PREFIX;
 
 /// A caller with an agent or admin token.
 pub struct Agent(pub ApiToken);
@@ -24,6 +26,9 @@ pub struct Admin(pub ApiToken);
 
 /// A caller who may submit to the intake channels: an intake or admin token.
 pub struct IntakeSubmitter(pub ApiToken);
+
+/// A customer with a portal session token (from `POST /api/v2/portal/registrations`).
+pub struct PortalCustomer(pub User);
 
 /// The token a caller presented: as `Bearer <token>`, or as Zendesk's
 /// `Basic base64("{email}/token:{token}")`, which also claims whose token it is.
@@ -85,6 +90,12 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<ApiToken, ApiEr
         .to_str()
         .map_err(|_| ApiError::unauthorized("the Authorization header is not text"))?;
     let credentials = credentials(header)?;
+    if credentials.secret.starts_with(PORTAL_SECRET_PREFIX) {
+        return Err(ApiError::forbidden(
+            "a portal session token only opens requests at /api/v2/portal/requests; use an API \
+             token here",
+        ));
+    }
     let token = state
         .store
         .token_by_secret(&credentials.secret)
@@ -176,5 +187,35 @@ impl FromRequestParts<AppState> for IntakeSubmitter {
                  (wasmdesk token create --role intake)",
             )),
         }
+    }
+}
+
+impl FromRequestParts<AppState> for PortalCustomer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let missing = || {
+            ApiError::unauthorized(
+                "no portal session: register at POST /api/v2/portal/registrations and send \
+                 Authorization: Bearer <token> with the token it answered",
+            )
+        };
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .ok_or_else(missing)?
+            .to_str()
+            .map_err(|_| missing())?;
+        let (scheme, secret) = header.split_once(' ').ok_or_else(missing)?;
+        let secret = secret.trim();
+        if !scheme.eq_ignore_ascii_case("bearer") || !secret.starts_with(PORTAL_SECRET_PREFIX) {
+            return Err(missing());
+        }
+        let customer = state.store.portal_customer(secret).await?.ok_or_else(|| {
+            ApiError::unauthorized(
+                "the portal session is unknown or ended; register again for a new one",
+            )
+        })?;
+        Ok(PortalCustomer(customer))
     }
 }

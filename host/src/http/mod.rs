@@ -15,6 +15,7 @@ mod memberships;
 mod operations;
 mod organizations;
 mod plugins;
+mod portal;
 mod rate_limit;
 mod rule_runs;
 mod search;
@@ -55,6 +56,8 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     pub openapi: Arc<utoipa::openapi::OpenApi>,
     pub options: Arc<HttpOptions>,
+    /// Counts the portal's callers by address.
+    pub portal_limiter: rate_limit::RateLimiter,
 }
 
 /// How the API presents itself to clients, beyond per-request limits.
@@ -71,6 +74,8 @@ pub struct HttpOptions {
     pub cors_origins: Vec<String>,
     /// Requests a minute per token; `None`: no limit.
     pub rate_limit_per_minute: Option<u32>,
+    /// Requests a minute each client address may make to the portal's open endpoints.
+    pub portal_rate_limit_per_minute: u32,
 }
 
 impl HttpOptions {
@@ -82,11 +87,15 @@ impl HttpOptions {
             open_metrics: true,
             cors_origins: Vec::new(),
             rate_limit_per_minute: None,
+            portal_rate_limit_per_minute: DEFAULT_PORTAL_RATE_LIMIT_PER_MINUTE,
         }
     }
 }
 
 /// Limits on each request.
+/// Enough for a person registering and writing in; a script creating customers is slowed.
+pub const DEFAULT_PORTAL_RATE_LIMIT_PER_MINUTE: u32 = 30;
+
 #[derive(Debug, Clone, Copy)]
 pub struct HttpLimits {
     /// Largest JSON body accepted.
@@ -144,6 +153,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(incremental::routes())
         .merge(jobs::routes())
         .merge(channels::routes())
+        .merge(portal::routes())
         .merge(settings::routes())
         .merge(tokens::routes())
 }
@@ -167,7 +177,9 @@ pub fn app_with(store: Store, rules: Rules, options: HttpOptions) -> Router {
     let rate_limit = options
         .rate_limit_per_minute
         .map(rate_limit::RateLimiter::new);
+    let portal_limiter = rate_limit::RateLimiter::new(options.portal_rate_limit_per_minute);
     let state = AppState {
+        portal_limiter,
         jobs: Jobs::start(store.clone(), rules.clone()),
         store,
         rules,

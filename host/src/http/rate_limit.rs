@@ -2,18 +2,26 @@
 //! answer to a token carries `X-Rate-Limit` (requests per minute) and `X-Rate-Limit-Remaining`;
 //! over the limit, 429 with `Retry-After` (seconds to the next minute's window). Off unless
 //! configured (`rate_limit_per_minute`).
+//!
+//! The portal's endpoints, open to anyone, are limited per client address instead
+//! ([`PortalClient`], `portal_rate_limit_per_minute`, on by default).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use axum::extract::{Request, State};
+use std::net::SocketAddr;
+
+use axum::extract::connect_info::ConnectInfo;
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
+use super::AppState;
 use super::error::ApiError;
 
 /// Counts each credential's requests in fixed one-minute windows.
@@ -44,8 +52,8 @@ impl RateLimiter {
         }
     }
 
-    /// Counts a request with this Authorization header (the credential, hashed: the limiter
-    /// needs no database, and unknown tokens are limited too).
+    /// Counts a request with this key: an Authorization header (hashed: the limiter needs no
+    /// database, and unknown tokens are limited too) or a client address.
     fn count(&self, credential: &[u8]) -> Verdict {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -107,4 +115,36 @@ pub async fn limit(State(limiter): State<RateLimiter>, request: Request, next: N
         HeaderValue::from(verdict.remaining),
     );
     response
+}
+
+/// A caller of the portal's open endpoints, counted by client address (the connection's peer:
+/// behind a reverse proxy every client shares the proxy's address, so raise the limit there).
+/// Over the limit: 429 with `Retry-After`.
+pub struct PortalClient;
+
+impl FromRequestParts<AppState> for PortalClient {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let address = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(peer)| peer.ip().to_string())
+            .unwrap_or_default();
+        let limiter = &state.portal_limiter;
+        let verdict = limiter.count(address.as_bytes());
+        if verdict.allowed {
+            return Ok(PortalClient);
+        }
+        let mut error = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TooManyRequests",
+            format!(
+                "this address may make {} portal requests a minute; retry in {} s",
+                limiter.per_minute, verdict.retry_after
+            ),
+        );
+        error.retry_after = Some(verdict.retry_after as u32);
+        Err(error)
+    }
 }

@@ -5,6 +5,7 @@
 
 pub mod chat;
 pub mod email;
+pub mod portal;
 pub mod smtp;
 
 use serde::Serialize;

@@ -13,18 +13,18 @@ use crate::domain::{Problems, Timestamp, UserRole};
 /// Every secret starts with this, so that leaked tokens are recognisable (secret scanners).
 pub const SECRET_PREFIX: &str = "wdk_";
 
-fn hash(secret: &str) -> String {
+pub(super) fn hash(secret: &str) -> String {
     let digest = Sha256::digest(secret.as_bytes());
     digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-/// A new random secret.
-fn new_secret() -> Result<String, StoreError> {
+/// A new random secret with this prefix.
+pub(super) fn new_secret(prefix: &str) -> Result<String, StoreError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
         .map_err(|e| StoreError::Invalid(format!("no randomness for a token: {e}")))?;
     let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
-    Ok(format!("{SECRET_PREFIX}{hex}"))
+    Ok(format!("{prefix}{hex}"))
 }
 
 /// A token's columns with its owner's email and role.
@@ -95,7 +95,7 @@ impl Store {
                 String::new()
             }
             Some(secret) => secret.to_string(),
-            None => new_secret()?,
+            None => new_secret(SECRET_PREFIX)?,
         };
         if !problems.is_empty() {
             return Err(problems.into());

@@ -54,7 +54,21 @@ async fn drop_stale_schemas(url: &str, prefix: &str) {
             .fetch_all(&pool)
             .await
             .unwrap_or_default();
-    for name in names.into_iter().filter(|name| !name.starts_with(&mine)) {
+    // Only this test's schemas: `t_chat_` also starts `t_chat_refused_…`, another test's,
+    // perhaps running now; ours continue with `{pid}_{run}` alone.
+    let of_this_test = |name: &String| {
+        name.strip_prefix(prefix)
+            .and_then(|rest| rest.split_once('_'))
+            .is_some_and(|(pid, run)| {
+                [pid, run]
+                    .iter()
+                    .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()))
+            })
+    };
+    for name in names
+        .into_iter()
+        .filter(|name| of_this_test(name) && !name.starts_with(&mine))
+    {
         // Names come from pg_namespace and match our own plain pattern.
         if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             let _ = pool
