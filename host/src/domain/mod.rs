@@ -13,6 +13,7 @@ pub mod job;
 pub mod organization;
 pub mod plugin;
 pub mod problems;
+pub mod queue;
 pub mod rule_run;
 pub mod search;
 pub mod ticket;

@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -13,12 +13,15 @@ use super::auth::IntakeSubmitter;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::JsonBody;
 use crate::intake::chat::{ChatMessage, receive_chat};
+use crate::intake::voice::{CallAnswer, CallEnded, IncomingCall, end_call, receive_call};
 use crate::intake::{IntakeError, IntakeOutcome, Received, receive_email};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(email))
         .routes(routes!(chat_message))
+        .routes(routes!(voice_call))
+        .routes(routes!(voice_call_ended))
 }
 
 /// Takes in an email: a new ticket from its sender (the customer and their organization found
@@ -78,4 +81,41 @@ async fn chat_message(
         _ => StatusCode::OK,
     };
     Ok((status, Json(received)))
+}
+
+/// Takes in an incoming call: the caller found or created by number, a ticket with channel
+/// `voice` opened through the triggers, and the answer says where to forward the call (the
+/// queue a trigger chose, else the default queue, and its SIP URI). 201 for a new call; the
+/// same `call_id` again answers 200 with the same ticket and queue.
+#[utoipa::path(post, path = "/api/v2/channels/voice/calls", tag = "channels", request_body = IncomingCall,
+    responses((status = 201, body = CallAnswer), (status = 200, body = CallAnswer),
+              (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn voice_call(
+    _: IntakeSubmitter,
+    State(state): State<AppState>,
+    JsonBody(call): JsonBody<IncomingCall>,
+) -> ApiResult<(StatusCode, Json<CallAnswer>)> {
+    let answer = receive_call(&state.store, &state.rules, call).await?;
+    let status = match answer.outcome {
+        IntakeOutcome::Created => StatusCode::CREATED,
+        _ => StatusCode::OK,
+    };
+    Ok((status, Json(answer)))
+}
+
+/// Records how a call ended (duration and outcome) as an internal note on its ticket; a
+/// repeated report adds nothing (`duplicate`).
+#[utoipa::path(post, path = "/api/v2/channels/voice/calls/{call_id}/ended", tag = "channels",
+    params(("call_id" = String, Path)), request_body = CallEnded,
+    responses((status = 200, body = Received), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn voice_call_ended(
+    _: IntakeSubmitter,
+    State(state): State<AppState>,
+    Path(call_id): Path<String>,
+    JsonBody(ended): JsonBody<CallEnded>,
+) -> ApiResult<Json<Received>> {
+    Ok(Json(
+        end_call(&state.store, &state.rules, &call_id, ended).await?,
+    ))
 }

@@ -16,6 +16,7 @@ mod operations;
 mod organizations;
 mod plugins;
 mod portal;
+mod queues;
 mod rate_limit;
 mod rule_runs;
 mod search;
@@ -154,6 +155,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(jobs::routes())
         .merge(channels::routes())
         .merge(portal::routes())
+        .merge(queues::routes())
         .merge(settings::routes())
         .merge(tokens::routes())
 }

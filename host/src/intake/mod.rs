@@ -7,6 +7,7 @@ pub mod chat;
 pub mod email;
 pub mod portal;
 pub mod smtp;
+pub mod voice;
 
 use serde::Serialize;
 

@@ -114,10 +114,15 @@ async fn apply_one(
             next.assignee_email = user.email;
         }
         Action::SetQueue(queue) => {
-            if queue.trim().is_empty() {
-                return Ok(Err("set-queue: the queue name is empty".into()));
+            let Some(found) = tx.queue_by_name(queue).await? else {
+                return Ok(Err(format!(
+                    "set-queue: there is no queue {queue:?}; an admin creates it at /api/v2/queues"
+                )));
+            };
+            if !found.active {
+                return Ok(Err(format!("set-queue: the queue {queue:?} is not active")));
             }
-            ticket.queue = Some(queue.trim().to_string());
+            ticket.queue = Some(found.name);
         }
         Action::AddTags(tags) => match normalize_tags(tags) {
             Ok(tags) => {

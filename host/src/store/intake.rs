@@ -135,6 +135,40 @@ impl Tx {
         Ok(())
     }
 
+    /// The ticket a call opened, if it was taken in before.
+    pub async fn ticket_of_call(&mut self, call_id: &str) -> Result<Option<i64>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT ticket_id FROM voice_calls WHERE call_id = $1")
+                .bind(call_id)
+                .fetch_optional(&mut *self.turn)
+                .await?,
+        )
+    }
+
+    /// Records the ticket a call opened; a call recorded before is a conflict.
+    pub async fn record_call(&mut self, call_id: &str, ticket_id: i64) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO voice_calls (call_id, ticket_id, created_at) VALUES ($1, $2, $3)")
+            .bind(call_id)
+            .bind(ticket_id)
+            .bind(now_millis())
+            .execute(&mut *self.turn)
+            .await
+            .map_err(|error| conflict_or(error, &[("voice_calls", "this call")]))?;
+        Ok(())
+    }
+
+    /// Marks a call ended; false when it had ended before (a retried notification).
+    pub async fn end_call(&mut self, call_id: &str) -> Result<bool, StoreError> {
+        let ended = sqlx::query(
+            "UPDATE voice_calls SET ended_at = $1 WHERE call_id = $2 AND ended_at IS NULL",
+        )
+        .bind(now_millis())
+        .bind(call_id)
+        .execute(&mut *self.turn)
+        .await?;
+        Ok(ended.rows_affected() == 1)
+    }
+
     /// The customer with this number, or one created for it, in this transaction.
     pub async fn find_or_create_customer_by_phone(
         &mut self,

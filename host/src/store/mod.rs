@@ -11,6 +11,7 @@ mod jobs;
 mod organizations;
 mod plugins;
 mod portal;
+mod queues;
 mod rows;
 mod rule_runs;
 mod settings;
@@ -312,7 +313,7 @@ impl StoreError {
         }
     }
 
-    fn not_found(what: impl Into<String>) -> StoreError {
+    pub fn not_found(what: impl Into<String>) -> StoreError {
         StoreError::NotFound { what: what.into() }
     }
 
