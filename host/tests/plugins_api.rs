@@ -48,7 +48,22 @@ async fn bundled_plugins_are_installed_on_first_start_and_admins_manage_them() {
 
         // Installed on first start, enabled, described, in order.
         let list = desk.ok(Method::GET, "/api/v2/plugins", None).await;
-        assert_eq!(list["count"], 2, "{list}");
+        let names: Vec<&str> = list["plugins"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "loyalty-routing",
+                "org-routing",
+                "prospect-sales",
+                "retail-vip"
+            ],
+            "{list}"
+        );
         let retail = list["plugins"]
             .as_array()
             .unwrap()
@@ -213,7 +228,7 @@ async fn bundled_plugins_are_installed_on_first_start_and_admins_manage_them() {
 
         // The desk-wide order: listed, reordered, and a partial order is refused.
         let triggers = desk.ok(Method::GET, "/api/v2/triggers", None).await;
-        assert_eq!(triggers["count"], 2);
+        assert_eq!(triggers["count"], 4);
         let first = triggers["triggers"][0]["plugin"].clone();
         let reversed: Vec<Value> = triggers["triggers"]
             .as_array()
@@ -229,7 +244,7 @@ async fn bundled_plugins_are_installed_on_first_start_and_admins_manage_them() {
                 Some(json!({"trigger_ids": reversed})),
             )
             .await;
-        assert_eq!(reordered["triggers"][1]["plugin"], first, "{reordered}");
+        assert_eq!(reordered["triggers"][3]["plugin"], first, "{reordered}");
         let (status, body) = desk
             .admin(
                 Method::PUT,
@@ -340,7 +355,7 @@ async fn bundled_plugins_are_installed_on_first_start_and_admins_manage_them() {
             .await;
         assert_eq!(status, StatusCode::NO_CONTENT);
         let list = desk.ok(Method::GET, "/api/v2/plugins", None).await;
-        assert_eq!(list["count"], 1);
+        assert_eq!(list["count"], 3);
         let audit = desk
             .ok(
                 Method::GET,
@@ -359,7 +374,7 @@ async fn bundled_plugins_are_installed_on_first_start_and_admins_manage_them() {
             .iter()
             .map(|p| p.name().to_string())
             .collect();
-        assert_eq!(names, ["prospect-sales"]);
+        assert_eq!(names, ["loyalty-routing", "org-routing", "prospect-sales"]);
 
         // Uploaded again (the admin's way): installed, and the recipe works again.
         let (status, body) = desk

@@ -96,7 +96,10 @@ pub fn check_sip_uri(uri: &str) -> Result<(), String> {
     let (host, port) = if let Some(v6) = host_port.strip_prefix('[') {
         match v6.split_once(']') {
             Some((inside, after))
-                if !inside.is_empty() && inside.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.') =>
+                if !inside.is_empty()
+                    && inside
+                        .chars()
+                        .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.') =>
             {
                 (inside, after.strip_prefix(':'))
             }
@@ -109,9 +112,12 @@ pub fn check_sip_uri(uri: &str) -> Result<(), String> {
         }
     };
     let host_ok = !host.is_empty()
-        && host
-            .split('.')
-            .all(|label| !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ':'));
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ':')
+        });
     if !host_ok {
         return Err(format!("has no usable host, {example}"));
     }

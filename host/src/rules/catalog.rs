@@ -47,9 +47,10 @@ fn origins(record: &PluginRecord) -> Vec<Origin> {
 }
 
 impl Rules {
-    /// The engine for `store`: on the first start of a database the bundled plugins are
-    /// installed and enabled with their fields and groups (once: a deleted one stays deleted);
-    /// then every installed plugin is loaded.
+    /// The engine for `store`: bundled plugins the database was not given before are installed
+    /// and enabled with their fields and groups — all on its first start, a newly bundled one on
+    /// the first start of the version that brings it; once each, so a deleted one stays
+    /// deleted. Then every installed plugin is loaded.
     pub async fn open(store: &Store, runtime: Arc<Runtime>) -> Result<Rules, PluginAdminError> {
         let rules = Rules::new(runtime);
         let fresh = rules.install_bundled(store).await?;
@@ -66,19 +67,23 @@ impl Rules {
         Ok(rules)
     }
 
-    /// Installs the bundled plugins on a database's first start; returns what it compiled, so
+    /// Installs the bundled plugins the database was not given before; returns what it compiled, so
     /// the reload that follows does not compile it again.
     async fn install_bundled(
         &self,
         store: &Store,
     ) -> Result<Vec<CompiledPlugin>, PluginAdminError> {
-        if store.bundled_plugins_installed().await? {
-            return Ok(Vec::new());
-        }
+        let offered = store.bundled_plugins_offered().await?;
         let mut compiled = Vec::new();
-        for (_, bytes) in bundled() {
+        for (name, bytes) in bundled() {
+            if offered.contains(*name) {
+                continue;
+            }
             let plugin = compile(&self.runtime, Arc::new(bytes.to_vec())).await?;
             compiled.push((plugin, bytes));
+        }
+        if compiled.is_empty() {
+            return Ok(Vec::new());
         }
         let new = compiled
             .iter()

@@ -1,7 +1,7 @@
 //! Installed plugins: the component bytes, the admin's configuration and grants, whether each
 //! plugin and trigger runs, and the desk-wide trigger order.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use sqlx::{Any, AnyConnection, Row};
 
@@ -15,6 +15,15 @@ const PLUGIN_COLUMNS: &str = "id, name, version, content_hash, config, granted_h
 
 /// Marks that the bundled plugins were installed once, so a deleted one stays deleted.
 const BUNDLED_MARKER: &str = "bundled_plugins_installed";
+
+/// The bundled plugins a marker value names: a JSON list, or `true` from before the list.
+fn offered(marker: Option<&str>) -> BTreeSet<String> {
+    match marker {
+        None => BTreeSet::new(),
+        Some("true") => ["prospect-sales", "retail-vip"].map(String::from).into(),
+        Some(list) => serde_json::from_str(list).unwrap_or_default(),
+    }
+}
 
 fn stored(what: &str) -> impl FnOnce(serde_json::Error) -> StoreError + '_ {
     move |e| StoreError::Invalid(format!("stored plugin {what}: {e}"))
@@ -409,26 +418,53 @@ impl Store {
             .collect()
     }
 
-    /// Whether the bundled plugins were installed on an earlier start.
-    pub async fn bundled_plugins_installed(&self) -> Result<bool, StoreError> {
+    /// The bundled plugins this database was given on earlier starts (installed then, perhaps
+    /// deleted since), by name. The marker once said only "installed", when the bundle was
+    /// prospect-sales and retail-vip.
+    pub async fn bundled_plugins_offered(&self) -> Result<BTreeSet<String>, StoreError> {
         let value: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
             .bind(BUNDLED_MARKER)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(value.is_some())
+        Ok(offered(value.as_deref()))
     }
 
-    /// Installs the bundled plugins once per database (a deleted one stays deleted): all of
-    /// them and the marker in one transaction, so concurrent first starts install them once.
+    /// Installs bundled plugins not offered to this database before (a deleted one stays
+    /// deleted), and marks them offered, in one transaction. The marker is compared and set, so
+    /// of replicas starting at once only one installs; false when another did first.
     pub async fn install_bundled_plugins(
         &self,
         plugins: Vec<NewPlugin>,
     ) -> Result<bool, StoreError> {
         let mut tx = self.write_turn().await?;
-        let marked = sqlx::query(
-            "INSERT INTO settings (key, value) VALUES ($1, 'true') ON CONFLICT (key) DO NOTHING",
-        )
-        .bind(BUNDLED_MARKER)
+        let before: Option<String> =
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+                .bind(BUNDLED_MARKER)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let mut names = offered(before.as_deref());
+        let plugins: Vec<NewPlugin> = plugins
+            .into_iter()
+            .filter(|plugin| !names.contains(&plugin.name))
+            .collect();
+        if plugins.is_empty() {
+            return Ok(false);
+        }
+        names.extend(plugins.iter().map(|plugin| plugin.name.clone()));
+        let after = serde_json::to_string(&names).expect("names serialize");
+        let marked = match &before {
+            None => sqlx::query(
+                "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+            )
+            .bind(BUNDLED_MARKER)
+            .bind(&after),
+            Some(before) => {
+                sqlx::query("UPDATE settings SET value = $2 WHERE key = $1 AND value = $3")
+                    .bind(BUNDLED_MARKER)
+                    .bind(&after)
+                    .bind(before.clone())
+            }
+        }
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -440,5 +476,21 @@ impl Store {
         }
         tx.commit().await?;
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::offered;
+
+    #[test]
+    fn the_bundle_marker_names_what_a_database_was_given() {
+        assert!(offered(None).is_empty());
+        // Databases from before the list were given the first two.
+        assert_eq!(
+            offered(Some("true")).into_iter().collect::<Vec<_>>(),
+            ["prospect-sales", "retail-vip"]
+        );
+        assert_eq!(offered(Some(r#"["org-routing","retail-vip"]"#)).len(), 2);
     }
 }

@@ -90,7 +90,10 @@ impl Store {
             problems.add("name", "is required");
         }
         if draft.sip_uri.is_none() {
-            problems.add("sip_uri", "is required: where calls routed here are forwarded");
+            problems.add(
+                "sip_uri",
+                "is required: where calls routed here are forwarded",
+            );
         }
         problems.into_result(())?;
         let name = draft.name.unwrap_or_default();
@@ -128,7 +131,9 @@ impl Store {
         .bind(draft.sip_uri.unwrap_or(current.sip_uri))
         .bind(draft.description.unwrap_or(current.description))
         .bind(i64::from(draft.active.unwrap_or(current.active)))
-        .bind(i64::from(draft.default.unwrap_or(current.default) && draft.default != Some(true)))
+        .bind(i64::from(
+            draft.default.unwrap_or(current.default) && draft.default != Some(true),
+        ))
         .bind(now_millis())
         .bind(id)
         .execute(&mut *turn)
