@@ -1,7 +1,8 @@
 //! The README's API examples, run as a newcomer runs them: every `curl` in its shell blocks, in
 //! order, against the real `wasmdesk serve` on a fresh database. Each must succeed (`curl
 //! --fail-with-body`). Only the placeholders a reader fills in are replaced: the token
-//! (`TOKEN=wdk_...`), the addresses (`http://127.0.0.1:8080`, `smtp://127.0.0.1:2525`) and the
+//! (`TOKEN=wdk_...`), the addresses (`http://127.0.0.1:8080`, `smtp://127.0.0.1:2525`, the
+//! loyalty API stand-in's `127.0.0.1:9000`, served here as the README's files would be) and the
 //! component a reader builds
 //! (`PLUGIN_WASM=...`; here a bundled plugin, so the upload replaces it in place).
 
@@ -61,6 +62,8 @@ fn the_readmes_api_examples_run_as_written_on_a_fresh_database() {
         ],
     );
 
+    let loyalty = loyalty_stand_in();
+
     let component = dir.path().join("plugin.wasm");
     let (_, bytes) = wasmdesk_host::plugins::bundled()
         .iter()
@@ -80,7 +83,8 @@ fn the_readmes_api_examples_run_as_written_on_a_fresh_database() {
             script.push_str(
                 &line
                     .replace("http://127.0.0.1:8080", &format!("http://127.0.0.1:{port}"))
-                    .replace("smtp://127.0.0.1:2525", &format!("smtp://{smtp_listen}")),
+                    .replace("smtp://127.0.0.1:2525", &format!("smtp://{smtp_listen}"))
+                    .replace("127.0.0.1:9000", &loyalty),
             );
             script.push('\n');
         }
@@ -106,4 +110,42 @@ fn the_readmes_api_examples_run_as_written_on_a_fresh_database() {
         stdout.contains("\"vip\""),
         "the README's ticket was escalated by retail-vip: {stdout}"
     );
+    assert!(
+        stdout.contains("\"forward_to\":\"sip:priority@pbx.example.com\""),
+        "the README's gold caller went to the priority queue: {stdout}"
+    );
+    assert!(
+        stdout.contains("\"forward_to\":\"sip:standard@pbx.example.com\""),
+        "the README's unknown caller went to the standard queue: {stdout}"
+    );
+}
+
+/// What `python3 -m http.server --directory loyalty` serves after the README's `echo`: the
+/// gold customer's file, 404 for everyone else. Returns its address.
+fn loyalty_stand_in() -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(&stream);
+            let mut request_line = String::new();
+            let _ = reader.read_line(&mut request_line);
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let (status, body) = if request_line.contains("/%2B4930000001.json ") {
+                ("200 OK", "{\"status\": \"gold\"}\n")
+            } else {
+                ("404 File not found", "not found")
+            };
+            let _ = write!(
+                &stream,
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    address
 }
