@@ -9,6 +9,7 @@ pub mod domain;
 pub mod http;
 pub mod intake;
 pub mod jobs;
+pub mod outbox;
 pub mod plugins;
 pub mod rules;
 pub mod server;

@@ -172,6 +172,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         cors_origins: config.cors_allowed_origins.clone(),
         rate_limit_per_minute: config.rate_limit_per_minute,
         portal_rate_limit_per_minute: config.portal_rate_limit_per_minute,
+        deliveries: crate::outbox::DeliveryConfig::default(),
     };
     connections::serve(
         listener,

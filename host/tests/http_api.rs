@@ -1033,6 +1033,13 @@ const EXPECTED_ROUTES: &[&str] = &[
     "POST /api/v2/users/create_many",
     "POST /api/v2/channels/email",
     "POST /api/v2/channels/chat/messages",
+    "GET /api/v2/webhooks",
+    "POST /api/v2/webhooks",
+    "GET /api/v2/webhooks/{id}",
+    "PUT /api/v2/webhooks/{id}",
+    "DELETE /api/v2/webhooks/{id}",
+    "GET /api/v2/webhooks/{id}/deliveries",
+    "POST /api/v2/webhooks/{id}/deliveries/{delivery_id}/retry",
     "POST /api/v2/channels/voice/calls",
     "POST /api/v2/channels/voice/calls/{call_id}/ended",
     "GET /api/v2/queues",
@@ -1098,6 +1105,7 @@ fn every_enum_in_the_openapi_document_is_what_the_api_speaks() {
     use wasmdesk_host::domain::job::JobState;
     use wasmdesk_host::domain::rule_run::{LogLevel, RunOutcome};
     use wasmdesk_host::domain::token::TokenRole;
+    use wasmdesk_host::domain::webhook::DeliveryStatus;
     use wasmdesk_host::domain::{
         Channel, EventKind, FieldType, Priority, Status, TicketType, UserRole,
     };
@@ -1122,6 +1130,10 @@ fn every_enum_in_the_openapi_document_is_what_the_api_speaks() {
             "FieldType" => (names(FieldType::NAMES), round_trips::<FieldType>(values)),
             "RunOutcome" => (names(RunOutcome::NAMES), round_trips::<RunOutcome>(values)),
             "JobState" => (names(JobState::NAMES), round_trips::<JobState>(values)),
+            "DeliveryStatus" => (
+                names(DeliveryStatus::NAMES),
+                round_trips::<DeliveryStatus>(values),
+            ),
             "IntakeOutcome" => (
                 names(IntakeOutcome::NAMES),
                 round_trips::<IntakeOutcome>(values),

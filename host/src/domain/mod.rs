@@ -20,6 +20,7 @@ pub mod ticket;
 pub mod time;
 pub mod token;
 pub mod user;
+pub mod webhook;
 
 pub use action::{Action, WebhookCall};
 pub use audit::{Audit, AuditDraft, AuditEvent};

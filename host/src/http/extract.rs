@@ -287,3 +287,23 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
         })
     }
 }
+
+/// Two ids in the path (`/parent/{id}/child/{child_id}`); each must be a whole number.
+pub struct TwoIds(pub i64, pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for TwoIds {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let axum::extract::Path((first, second)) =
+            axum::extract::Path::<(String, String)>::from_request_parts(parts, state)
+                .await
+                .map_err(|rejection| ApiError::bad_request(rejection.body_text()))?;
+        let parse = |raw: &str| {
+            raw.parse::<i64>().map_err(|_| {
+                ApiError::bad_request(format!("{raw:?} is not an id; ids are whole numbers"))
+            })
+        };
+        Ok(TwoIds(parse(&first)?, parse(&second)?))
+    }
+}

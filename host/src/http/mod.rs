@@ -24,6 +24,7 @@ mod settings;
 mod tickets;
 mod tokens;
 mod users;
+mod webhooks;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -77,6 +78,8 @@ pub struct HttpOptions {
     pub rate_limit_per_minute: Option<u32>,
     /// Requests a minute each client address may make to the portal's open endpoints.
     pub portal_rate_limit_per_minute: u32,
+    /// How the webhook delivery worker paces itself.
+    pub deliveries: crate::outbox::DeliveryConfig,
 }
 
 impl HttpOptions {
@@ -89,6 +92,7 @@ impl HttpOptions {
             cors_origins: Vec::new(),
             rate_limit_per_minute: None,
             portal_rate_limit_per_minute: DEFAULT_PORTAL_RATE_LIMIT_PER_MINUTE,
+            deliveries: crate::outbox::DeliveryConfig::default(),
         }
     }
 }
@@ -156,6 +160,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(channels::routes())
         .merge(portal::routes())
         .merge(queues::routes())
+        .merge(webhooks::routes())
         .merge(settings::routes())
         .merge(tokens::routes())
 }
@@ -180,6 +185,7 @@ pub fn app_with(store: Store, rules: Rules, options: HttpOptions) -> Router {
         .rate_limit_per_minute
         .map(rate_limit::RateLimiter::new);
     let portal_limiter = rate_limit::RateLimiter::new(options.portal_rate_limit_per_minute);
+    crate::outbox::start(store.clone(), options.deliveries);
     let state = AppState {
         portal_limiter,
         jobs: Jobs::start(store.clone(), rules.clone()),

@@ -2,7 +2,7 @@
 //! trigger's actions, or none.
 
 use crate::domain::contact::normalize_tags;
-use crate::domain::{Action, Field, FieldScope, FieldValue, Ticket, WebhookCall};
+use crate::domain::{Action, Field, FieldScope, FieldValue, Ticket};
 use crate::store::{StoreError, Tx};
 
 /// Writes beyond the ticket row that actions ask for, made in the ticket's transaction.
@@ -13,8 +13,8 @@ pub struct SideEffects {
     /// Values for the ticket's organization.
     pub organization_fields: Vec<FieldWrite>,
     pub internal_notes: Vec<String>,
-    /// Recorded in the audit; delivery comes with the webhook outbox.
-    pub webhooks: Vec<WebhookCall>,
+    /// Deliveries to queue in the outbox: (webhook id, body).
+    pub deliveries: Vec<(i64, String)>,
 }
 
 /// One custom value a trigger sets.
@@ -173,10 +173,16 @@ async fn apply_one(
             next.effects.internal_notes.push(text.clone());
         }
         Action::NotifyWebhook(call) => {
-            if url::Url::parse(&call.url).is_err() {
-                return Ok(Err(format!("notify-webhook: {:?} is not a URL", call.url)));
-            }
-            next.effects.webhooks.push(call.clone());
+            let Some(webhook) = tx.webhook_for(&call.url).await? else {
+                return Ok(Err(format!(
+                    "notify-webhook: no active webhook is named {:?} or has it as endpoint; an \
+                     admin registers webhooks at /api/v2/webhooks",
+                    call.url
+                )));
+            };
+            next.effects
+                .deliveries
+                .push((webhook.id, call.body.clone()));
         }
     }
     Ok(Ok(()))

@@ -137,6 +137,7 @@ impl Decision {
             notes: self.effects.internal_notes,
             user_fields: field_values(self.effects.user_fields),
             organization_fields: field_values(self.effects.organization_fields),
+            deliveries: self.effects.deliveries,
             runs: self.runs,
         }
     }

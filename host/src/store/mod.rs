@@ -19,6 +19,7 @@ mod tickets;
 mod tokens;
 mod tx;
 mod users;
+mod webhooks;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -35,6 +36,7 @@ pub use settings::Setting;
 pub use tickets::{NewTicket, TicketFilter, TicketWrite};
 pub use tx::Tx;
 pub use users::UserSearch;
+pub use webhooks::{Attempt, AttemptNext, ClaimedDelivery};
 
 use crate::domain::Problems;
 

@@ -109,6 +109,8 @@ pub struct TicketWrite {
     pub user_fields: Vec<(i64, crate::domain::FieldValue)>,
     /// Organization values set by triggers, by field id.
     pub organization_fields: Vec<(i64, crate::domain::FieldValue)>,
+    /// Webhook deliveries the triggers fired: (webhook id, body), queued in the outbox.
+    pub deliveries: Vec<(i64, String)>,
     /// The audit rows.
     pub runs: Vec<crate::domain::rule_run::NewRuleRun>,
 }
@@ -439,6 +441,7 @@ pub(super) async fn save_ticket(
     if let Some(comment) = &write.comment {
         insert_comment(&mut *conn, id, comment).await?;
     }
+    super::webhooks::queue_deliveries(&mut *conn, id, &write.deliveries).await?;
     for note in &write.notes {
         let note = CommentDraft {
             body: note.clone(),
@@ -652,6 +655,7 @@ impl TicketWrite {
             notes: Vec::new(),
             user_fields: Vec::new(),
             organization_fields: Vec::new(),
+            deliveries: Vec::new(),
             runs: Vec::new(),
         }
     }
