@@ -1,8 +1,9 @@
 //! Answering incoming calls over HTTP (`POST /api/v2/channels/voice/calls`) with 32 calls at
 //! once: calls per second and answer latency p50/p99 with loyalty-routing looking every caller
 //! up in a loyalty API stand-in on loopback that answers in 5 ms, against the same desk with
-//! loyalty-routing disabled (calls go to the default queue), in the same run. SQLite; the
-//! server, the client and the stand-in share this process and machine.
+//! loyalty-routing disabled (calls go to the default queue), in the same run. SQLite, and
+//! PostgreSQL when `WASMDESK_BENCH_DATABASE_URL` is set; the server, the client and the
+//! stand-in share this process and machine.
 //!
 //! `cargo bench -p wasmdesk-host --bench voice_calls`
 
@@ -106,6 +107,73 @@ async fn run(base: &str, token: &str, next_call: &AtomicUsize) -> Figures {
     }
 }
 
+/// The same desk with loyalty-routing disabled and enabled, twice each, alternating.
+async fn compare(store: Store, plugins: Arc<Runtime>, backend: &str) {
+    let rules = Rules::open(&store, plugins).await.unwrap();
+    for (name, default) in [("Priority", false), ("Standard", true)] {
+        store
+            .create_queue(QueueDraft {
+                name: Some(name.into()),
+                sip_uri: Some(format!("sip:{}@pbx.example.com", name.to_lowercase())),
+                default: Some(default),
+                ..QueueDraft::default()
+            })
+            .await
+            .unwrap();
+    }
+    let api = loyalty_api().await;
+    let loyalty = rules
+        .plugins()
+        .into_iter()
+        .find(|plugin| plugin.name() == "loyalty-routing")
+        .unwrap()
+        .id;
+    let config = BTreeMap::from([(
+        "loyalty_url".to_string(),
+        format!("{api}/customers?phone={{phone}}"),
+    )]);
+    let patch = PluginPatch {
+        config: Some(config),
+        granted_hosts: Some(vec![api.clone()]),
+        enabled: Some(false),
+    };
+    rules.update_plugin(&store, loyalty, patch).await.unwrap();
+    let (_, token) = store
+        .create_token("bench phone system", TokenRole::Intake, None)
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(connections::serve(
+        listener,
+        app(store.clone(), rules.clone(), HttpLimits::default()),
+        ConnectionLimits::default(),
+        std::future::pending(),
+    ));
+    let next_call = AtomicUsize::new(0);
+    run(&base, &token, &next_call).await; // warm-up: the 500 callers exist from here on
+    for enabled in [false, true, false, true] {
+        let patch = PluginPatch {
+            enabled: Some(enabled),
+            ..PluginPatch::default()
+        };
+        rules.update_plugin(&store, loyalty, patch).await.unwrap();
+        let figures = run(&base, &token, &next_call).await;
+        let label = if enabled {
+            format!("{backend}, loyalty-routing, API 5 ms")
+        } else {
+            format!("{backend}, loyalty-routing disabled")
+        };
+        println!(
+            "{label:36} {CONCURRENT} calls at once: {:6.0} calls/s  p50 {:7.2} ms  p99 {:7.2} ms  ({} of {CALLS} to Priority)",
+            figures.per_second,
+            figures.p50.as_secs_f64() * 1e3,
+            figures.p99.as_secs_f64() * 1e3,
+            figures.priority
+        );
+    }
+}
+
 fn main() {
     if std::env::args().any(|arg| arg == "--list") {
         return; // `cargo test --benches` lists benchmarks; this one only runs under `cargo bench`.
@@ -119,68 +187,18 @@ fn main() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("bench.db").display());
         let store = Store::connect(&url).await.unwrap();
-        let rules = Rules::open(&store, plugins).await.unwrap();
-        for (name, default) in [("Priority", false), ("Standard", true)] {
-            store
-                .create_queue(QueueDraft {
-                    name: Some(name.into()),
-                    sip_uri: Some(format!("sip:{}@pbx.example.com", name.to_lowercase())),
-                    default: Some(default),
-                    ..QueueDraft::default()
-                })
-                .await
-                .unwrap();
-        }
-        let api = loyalty_api().await;
-        let loyalty = rules
-            .plugins()
-            .into_iter()
-            .find(|plugin| plugin.name() == "loyalty-routing")
-            .unwrap()
-            .id;
-        let config = BTreeMap::from([(
-            "loyalty_url".to_string(),
-            format!("{api}/customers?phone={{phone}}"),
-        )]);
-        let patch = PluginPatch {
-            config: Some(config),
-            granted_hosts: Some(vec![api.clone()]),
-            enabled: Some(false),
-        };
-        rules.update_plugin(&store, loyalty, patch).await.unwrap();
-        let (_, token) = store
-            .create_token("bench phone system", TokenRole::Intake, None)
+        compare(store, plugins.clone(), "sqlite").await;
+        if let Ok(url) = std::env::var("WASMDESK_BENCH_DATABASE_URL") {
+            let schema = format!("bench_voice_{}", std::process::id());
+            let store = Store::connect_in_schema(&url, &schema).await.unwrap();
+            compare(store, plugins, "postgres").await;
+            let pool = sqlx::PgPool::connect(&url).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP SCHEMA \"{schema}\" CASCADE"
+            )))
+            .execute(&pool)
             .await
             .unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(connections::serve(
-            listener,
-            app(store.clone(), rules.clone(), HttpLimits::default()),
-            ConnectionLimits::default(),
-            std::future::pending(),
-        ));
-        let next_call = AtomicUsize::new(0);
-        run(&base, &token, &next_call).await; // warm-up: the 500 callers exist from here on
-        for enabled in [false, true, false, true] {
-            let patch = PluginPatch {
-                enabled: Some(enabled),
-                ..PluginPatch::default()
-            };
-            rules.update_plugin(&store, loyalty, patch).await.unwrap();
-            let figures = run(&base, &token, &next_call).await;
-            let label = if enabled {
-                "loyalty-routing, API 5 ms"
-            } else {
-                "loyalty-routing disabled"
-            };
-            println!(
-                "{label:26} {CONCURRENT} calls at once: {:6.0} calls/s  p50 {:7.2} ms  p99 {:7.2} ms  ({} of {CALLS} to Priority)",
-                figures.per_second,
-                figures.p50.as_secs_f64() * 1e3,
-                figures.p99.as_secs_f64() * 1e3,
-                figures.priority
-            );
         }
     });
 }

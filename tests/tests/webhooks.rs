@@ -417,3 +417,75 @@ async fn a_slow_receiver_never_holds_up_a_ticket_write_and_plugins_cannot_name_a
         assert_eq!(status, StatusCode::FORBIDDEN);
     }
 }
+
+/// On PostgreSQL, workers claim deliveries with `FOR UPDATE SKIP LOCKED` and a lease: two
+/// workers on one database (as two replicas run them, each with its own connection pool) send
+/// every firing, and none twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_on_one_postgres_deliver_each_firing_once() {
+    let Ok(url) = std::env::var("WASMDESK_TEST_DATABASE_URL") else {
+        return; // SQLite runs one worker per database
+    };
+    let schema = format!("wh_two_{}", std::process::id());
+    let first = wasmdesk_host::store::Store::connect_in_schema(&url, &schema)
+        .await
+        .unwrap();
+    let second = wasmdesk_host::store::Store::connect_in_schema(&url, &schema)
+        .await
+        .unwrap();
+    let rules = common::bundled_rules(&first).await;
+    let desk = Desk::start_adjusted(first, None, rules, quick).await;
+    let other_worker = wasmdesk_host::outbox::start(
+        second,
+        DeliveryConfig {
+            poll_every: Duration::from_millis(50),
+            ..DeliveryConfig::default()
+        },
+    );
+    let (endpoint, receiver) = start_receiver().await;
+    let created = desk
+        .ok(
+            Method::POST,
+            "/api/v2/webhooks",
+            Some(json!({"webhook": {"name": "crm", "endpoint": endpoint,
+                                    "headers": {"x-api-key": "k-123"}}})),
+        )
+        .await;
+    receiver.lock().unwrap().secret = created["signing_secret"].as_str().unwrap().into();
+    let webhook = created["webhook"].clone();
+    install_probe(&desk, json!({"webhook": "crm"})).await;
+
+    const FIRINGS: usize = 200;
+    for n in 0..FIRINGS {
+        ticket(&desk, &format!("firing {n}")).await;
+    }
+    let started = Instant::now();
+    while receiver.lock().unwrap().accepted.len() < FIRINGS
+        && started.elapsed() < Duration::from_secs(60)
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    other_worker.abort();
+    let seen = receiver.lock().unwrap();
+    assert_eq!(seen.forged, 0);
+    assert_eq!(seen.attempts.len(), FIRINGS, "every firing delivered");
+    let twice: Vec<_> = seen
+        .attempts
+        .iter()
+        .filter(|(_, attempts)| attempts.len() > 1)
+        .collect();
+    assert!(twice.is_empty(), "delivered more than once: {twice:?}");
+    let deliveries = settled(&desk, &webhook).await;
+    assert!(
+        deliveries
+            .iter()
+            .all(|d| d["status"] == "delivered" && d["tries"] == 1)
+    );
+    drop(seen);
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP SCHEMA \"{schema}\" CASCADE"
+    )))
+    .execute(&pool)
+    .await;
+}
