@@ -466,22 +466,23 @@ async fn two_workers_on_one_postgres_deliver_each_firing_once() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     other_worker.abort();
-    let seen = receiver.lock().unwrap();
-    assert_eq!(seen.forged, 0);
-    assert_eq!(seen.attempts.len(), FIRINGS, "every firing delivered");
-    let twice: Vec<_> = seen
-        .attempts
-        .iter()
-        .filter(|(_, attempts)| attempts.len() > 1)
-        .collect();
-    assert!(twice.is_empty(), "delivered more than once: {twice:?}");
+    {
+        let seen = receiver.lock().unwrap();
+        assert_eq!(seen.forged, 0);
+        assert_eq!(seen.attempts.len(), FIRINGS, "every firing delivered");
+        let twice: Vec<_> = seen
+            .attempts
+            .iter()
+            .filter(|(_, attempts)| attempts.len() > 1)
+            .collect();
+        assert!(twice.is_empty(), "delivered more than once: {twice:?}");
+    }
     let deliveries = settled(&desk, &webhook).await;
     assert!(
         deliveries
             .iter()
             .all(|d| d["status"] == "delivered" && d["tries"] == 1)
     );
-    drop(seen);
     let pool = sqlx::PgPool::connect(&url).await.unwrap();
     let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
         "DROP SCHEMA \"{schema}\" CASCADE"
