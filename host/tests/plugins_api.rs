@@ -10,6 +10,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use wasmdesk_host::plugins::{Limits, Runtime, RuntimeConfig, bundled};
 use wasmdesk_host::rules::Rules;
+use wasmdesk_host::store::Store;
 
 /// A platinum customer writes in; returns the stored ticket.
 async fn platinum_ticket(desk: &Desk, email: &str) -> Value {
@@ -631,4 +632,57 @@ async fn a_misconfigured_plugin_costs_no_ticket_and_is_disabled_visibly() {
         let ticket = platinum_ticket(&desk, "fixed@example.org").await;
         assert_eq!(ticket["priority"], "high", "{ticket}");
     }
+}
+
+/// Two replicas starting at once on one fresh PostgreSQL database (as operators start them
+/// behind a load balancer): both migrate it without tripping over each other (sqlx holds an
+/// advisory lock) and the bundled plugins are installed once (the marker is compared and set).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_starting_at_once_migrate_and_install_once() {
+    let Ok(url) = std::env::var("WASMDESK_TEST_DATABASE_URL") else {
+        return; // one process owns a SQLite file
+    };
+    let name = format!("wasmdesk_replicas_{}", std::process::id());
+    let admin = sqlx::PgPool::connect(&url).await.unwrap();
+    let create = format!("DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}");
+    for statement in create.split("; ") {
+        sqlx::query(sqlx::AssertSqlSafe(statement.to_string()))
+            .execute(&admin)
+            .await
+            .unwrap();
+    }
+    let mut parsed = url::Url::parse(&url).unwrap();
+    parsed.set_path(&format!("/{name}"));
+    let replica_url = parsed.to_string();
+    let start = || {
+        let url = replica_url.clone();
+        async move {
+            let store = Store::connect(&url).await.unwrap();
+            let rules = common::bundled_rules(&store).await;
+            (store, rules)
+        }
+    };
+    let ((first, first_rules), (second, second_rules)) = tokio::join!(start(), start());
+    let listed = first.plugins().await.unwrap();
+    let names: Vec<&str> = listed.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "loyalty-routing",
+            "org-routing",
+            "prospect-sales",
+            "retail-vip"
+        ],
+        "installed once"
+    );
+    assert_eq!(first_rules.plugins().len(), 4);
+    assert_eq!(second_rules.plugins().len(), 4);
+    first.close().await;
+    second.close().await;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE {name} WITH (FORCE)"
+    )))
+    .execute(&admin)
+    .await
+    .unwrap();
 }
