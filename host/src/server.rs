@@ -108,6 +108,9 @@ pub struct ServeConfig {
     pub smtp: Option<(SocketAddr, crate::intake::smtp::SmtpConfig)>,
 }
 
+/// How often a replica checks for plugin changes made through another one.
+const PLUGIN_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Compiled plugins are cached here unless configured otherwise.
 pub const DEFAULT_PLUGIN_CACHE_DIR: &str = "wasmdesk-cache";
 
@@ -141,6 +144,8 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         .await
         .context("loading the installed plugins")?;
     rules.set_failure_limit(config.plugin_failure_limit);
+    // Other replicas on the same database change plugins too: follow them.
+    let following = rules.follow(store.clone(), PLUGIN_CHECK_EVERY);
     let shutdown = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -184,6 +189,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     if let Some(smtp) = smtp {
         smtp.abort();
     }
+    following.abort();
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -5,6 +5,8 @@
 
 mod common;
 
+use std::time::{Duration, Instant};
+
 use common::desk::{Desk, limits};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -685,4 +687,75 @@ async fn two_replicas_starting_at_once_migrate_and_install_once() {
     .execute(&admin)
     .await
     .unwrap();
+}
+
+/// Replicas in step: two servers on one PostgreSQL database, each following plugin changes
+/// (as `wasmdesk serve` does, every second). A disable, a configuration change and a re-enable
+/// made through replica A are applied by replica B, which was not told.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_change_through_one_replica_is_applied_by_the_other() {
+    let Ok(url) = std::env::var("WASMDESK_TEST_DATABASE_URL") else {
+        return; // one process owns a SQLite file
+    };
+    let schema = format!("t_replicas_{}", std::process::id());
+    let store_a = Store::connect_in_schema(&url, &schema).await.unwrap();
+    let store_b = Store::connect_in_schema(&url, &schema).await.unwrap();
+    let rules_a = common::bundled_rules(&store_a).await;
+    let rules_b = common::bundled_rules(&store_b).await;
+    let following = rules_b.follow(store_b.clone(), std::time::Duration::from_secs(1));
+    let a = Desk::start(store_a, None, rules_a, limits()).await;
+    let b = Desk::start(store_b, None, rules_b, limits()).await;
+    let retail = a.plugin_id("retail-vip").await;
+
+    /// Tickets from platinum customers on `b` until `applied` holds for one (20 s at most).
+    async fn on_b_until(b: &Desk, what: &str, applied: impl Fn(&Value) -> bool) -> Duration {
+        let started = Instant::now();
+        for n in 0.. {
+            let ticket = platinum_ticket(b, &format!("{what}{n}@example.org")).await;
+            if applied(&ticket) {
+                return started.elapsed();
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "replica B never applied: {what}: {ticket}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        unreachable!()
+    }
+
+    let ticket = platinum_ticket(&b, "before@example.org").await;
+    assert_eq!(ticket["priority"], "high", "{ticket}");
+
+    a.ok(
+        Method::PUT,
+        &format!("/api/v2/plugins/{retail}"),
+        Some(json!({"plugin": {"enabled": false}})),
+    )
+    .await;
+    let disabled = on_b_until(&b, "disabled", |t| t["priority"].is_null()).await;
+
+    a.ok(
+        Method::PUT,
+        &format!("/api/v2/plugins/{retail}/config"),
+        Some(json!({"config": {"priority": "urgent"}})),
+    )
+    .await;
+    a.ok(
+        Method::PUT,
+        &format!("/api/v2/plugins/{retail}"),
+        Some(json!({"plugin": {"enabled": true}})),
+    )
+    .await;
+    let configured = on_b_until(&b, "urgent", |t| t["priority"] == "urgent").await;
+    println!(
+        "replica B applied: a disable after {disabled:?}, a configuration after {configured:?}"
+    );
+    following.abort();
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP SCHEMA \"{schema}\" CASCADE"
+    )))
+    .execute(&pool)
+    .await;
 }

@@ -105,6 +105,37 @@ impl Rules {
         Ok(compiled.into_iter().map(|(plugin, _)| plugin).collect())
     }
 
+    /// Keeps this engine in step with plugin changes other replicas make on the same database:
+    /// every `every`, a digest of the plugins' state is read ([`Store::plugins_fingerprint`]),
+    /// and when it changed the plugins are reloaded (unchanged code is not compiled again; new
+    /// code is compiled from this replica's artifact cache or afresh). So an upload,
+    /// configuration, grant, enable/disable, trigger switch, reorder or delete made through any
+    /// replica — and an auto-disable decided by one — is applied by all within `every` plus a
+    /// compile.
+    pub fn follow(&self, store: Store, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+        let rules = self.clone();
+        tokio::spawn(async move {
+            let mut seen = store.plugins_fingerprint().await.ok();
+            loop {
+                tokio::time::sleep(every).await;
+                let now = match store.plugins_fingerprint().await {
+                    Ok(now) => now,
+                    Err(error) => {
+                        tracing::warn!(%error, "could not check the plugins for changes");
+                        continue;
+                    }
+                };
+                if seen.as_ref() == Some(&now) {
+                    continue;
+                }
+                match rules.reload(&store).await {
+                    Ok(()) => seen = Some(now),
+                    Err(error) => tracing::warn!(%error, "could not reload the plugins"),
+                }
+            }
+        })
+    }
+
     /// Reloads the installed plugins from the store and swaps them in. Unchanged code is not
     /// compiled again; a stored component that no longer loads is skipped and logged.
     pub async fn reload(&self, store: &Store) -> Result<(), StoreError> {

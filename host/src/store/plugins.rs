@@ -418,6 +418,49 @@ impl Store {
             .collect()
     }
 
+    /// A digest of every plugin's state and the trigger order: it changes whenever an upload,
+    /// a configuration, a grant, enabling or disabling, a trigger switch, a reorder or a delete
+    /// is committed, by any replica. Cheap to read once a second (no components are read).
+    pub async fn plugins_fingerprint(&self) -> Result<String, StoreError> {
+        use sha2::{Digest, Sha256};
+        let mut digest = Sha256::new();
+        let plugins = sqlx::query(
+            "SELECT id, content_hash, config, granted_hosts, enabled, updated_at FROM plugins \
+             ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for row in &plugins {
+            let id: i64 = row.try_get("id")?;
+            let hash: String = row.try_get("content_hash")?;
+            let config: String = row.try_get("config")?;
+            let hosts: String = row.try_get("granted_hosts")?;
+            let enabled: i64 = row.try_get("enabled")?;
+            let updated: i64 = row.try_get("updated_at")?;
+            digest.update(format!(
+                "{id}|{hash}|{config}|{hosts}|{enabled}|{updated}\n"
+            ));
+        }
+        let triggers = sqlx::query(
+            "SELECT plugin_id, trigger_key, active, position FROM plugin_triggers \
+             ORDER BY plugin_id, trigger_key",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for row in &triggers {
+            let plugin: i64 = row.try_get("plugin_id")?;
+            let key: String = row.try_get("trigger_key")?;
+            let active: i64 = row.try_get("active")?;
+            let position: i64 = row.try_get("position")?;
+            digest.update(format!("{plugin}|{key}|{active}|{position}\n"));
+        }
+        Ok(digest
+            .finalize()
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect())
+    }
+
     /// The bundled plugins this database was given on earlier starts (installed then, perhaps
     /// deleted since), by name. The marker once said only "installed", when the bundle was
     /// prospect-sales and retail-vip.
