@@ -63,6 +63,18 @@ pub fn start(store: Store, config: DeliveryConfig) -> tokio::task::JoinHandle<()
 }
 
 async fn work(store: Store, config: DeliveryConfig) {
+    // A SQLite database has one process: leases left in it are a killed predecessor's, so its
+    // deliveries need not wait for them to expire. (On PostgreSQL another replica may hold them.)
+    if store.backend() == crate::store::Backend::Sqlite {
+        match store.release_delivery_leases().await {
+            Ok(0) => {}
+            Ok(released) => tracing::info!(
+                released,
+                "took over webhook deliveries a stopped process had claimed"
+            ),
+            Err(error) => tracing::warn!(%error, "could not release old webhook delivery leases"),
+        }
+    }
     let client = reqwest::Client::builder()
         .timeout(config.timeout)
         .redirect(reqwest::redirect::Policy::none())

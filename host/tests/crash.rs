@@ -306,3 +306,149 @@ fn a_bulk_job_killed_midway_finishes_after_a_restart_on_sqlite() {
 fn a_bulk_job_killed_midway_finishes_after_a_restart_on_postgres() {
     on_postgres("crash_job", kill_mid_job);
 }
+
+/// A webhook receiver on loopback (a plain HTTP/1.1 server on a thread): it answers 503 until
+/// told to take deliveries, then 200, and counts each `X-Wasmdesk-Delivery-Id` it took.
+struct Receiver {
+    url: String,
+    taking: Arc<Mutex<bool>>,
+    taken: Arc<Mutex<std::collections::HashMap<String, u32>>>,
+}
+
+fn receiver() -> Receiver {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let taking = Arc::new(Mutex::new(false));
+    let taken = Arc::new(Mutex::new(std::collections::HashMap::new()));
+    let (taking_, taken_) = (taking.clone(), taken.clone());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let (taking, taken) = (taking_.clone(), taken_.clone());
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(&stream);
+                let (mut length, mut delivery) = (0usize, String::new());
+                let mut line = String::new();
+                loop {
+                    line.clear();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let lower = line.to_ascii_lowercase();
+                    if let Some(value) = lower.strip_prefix("content-length:") {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                    if let Some(value) = lower.strip_prefix("x-wasmdesk-delivery-id:") {
+                        delivery = value.trim().to_string();
+                    }
+                    if line == "\r\n" {
+                        break;
+                    }
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                let status = if *taking.lock().unwrap() {
+                    *taken.lock().unwrap().entry(delivery).or_insert(0) += 1;
+                    "200 OK"
+                } else {
+                    "503 Service Unavailable"
+                };
+                let _ = write!(
+                    &stream,
+                    "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                );
+            });
+        }
+    });
+    Receiver { url, taking, taken }
+}
+
+/// Webhook deliveries pending when the server is killed (the receiver was down) are delivered
+/// after a restart: at least once each, duplicates counted.
+fn kill_with_deliveries_pending(database: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = start(database, dir.path(), port);
+    let http = client();
+    let hook = receiver();
+    let ok = |method: reqwest::Method, path: &str, body: Value| {
+        let (status, answer) = call(&http, method, &format!("{base}{path}"), Some(body)).unwrap();
+        assert!((200..300).contains(&status), "{path}: {status} {answer}");
+        answer
+    };
+    ok(
+        reqwest::Method::POST,
+        "/api/v2/webhooks",
+        json!({"webhook": {"name": "vip-desk", "endpoint": hook.url}}),
+    );
+    let plugins = call(
+        &http,
+        reqwest::Method::GET,
+        &format!("{base}/api/v2/plugins"),
+        None,
+    )
+    .unwrap()
+    .1;
+    let retail = plugins["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|plugin| plugin["name"] == "retail-vip")
+        .unwrap()["id"]
+        .clone();
+    ok(
+        reqwest::Method::PUT,
+        &format!("/api/v2/plugins/{retail}/config"),
+        json!({"config": {"notify_webhook": "vip-desk"}}),
+    );
+    const FIRINGS: usize = 30;
+    for n in 0..FIRINGS {
+        ok(
+            reqwest::Method::POST,
+            "/api/v2/users",
+            json!({"user": {"email": format!("vip{n}@crash.example"),
+                            "user_fields": {"service_level": "platinum"}}}),
+        );
+        ok(
+            reqwest::Method::POST,
+            "/api/v2/tickets",
+            json!({"ticket": {"description": "Where is my order?",
+                              "requester": {"email": format!("vip{n}@crash.example")}}}),
+        );
+    }
+    server.kill().unwrap(); // SIGKILL with every delivery still queued (the receiver said 503)
+    server.wait().unwrap();
+    assert!(hook.taken.lock().unwrap().is_empty());
+
+    *hook.taking.lock().unwrap() = true;
+    let mut restarted = start(database, dir.path(), port);
+    // On PostgreSQL a delivery claimed at the kill waits for its 60 s lease to end.
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while hook.taken.lock().unwrap().len() < FIRINGS && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    restarted.kill().unwrap();
+    let _ = restarted.wait();
+    let taken = hook.taken.lock().unwrap();
+    let duplicates: u32 = taken.values().map(|times| times - 1).sum();
+    println!(
+        "{database}: {} deliveries after the restart, {duplicates} duplicates",
+        taken.len()
+    );
+    assert_eq!(
+        taken.len(),
+        FIRINGS,
+        "every firing delivered after the restart"
+    );
+}
+
+#[test]
+fn pending_webhook_deliveries_survive_a_kill_on_sqlite() {
+    on_sqlite(kill_with_deliveries_pending);
+}
+
+#[test]
+fn pending_webhook_deliveries_survive_a_kill_on_postgres() {
+    on_postgres("crash_hooks", kill_with_deliveries_pending);
+}

@@ -332,6 +332,17 @@ impl Store {
         Ok(claimed)
     }
 
+    /// Releases every delivery lease: for a process that owns its database alone (SQLite) at
+    /// start, where any lease left is a killed predecessor's.
+    pub async fn release_delivery_leases(&self) -> Result<u64, StoreError> {
+        let released = sqlx::query(
+            "UPDATE webhook_deliveries SET lease_until = NULL WHERE lease_until IS NOT NULL",
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(released.rows_affected())
+    }
+
     /// Records an attempt at a claimed delivery and releases its lease.
     pub async fn record_attempt(&self, id: i64, attempt: Attempt) -> Result<(), StoreError> {
         let now = now_millis();

@@ -2,6 +2,8 @@
 //!
 //! A ticket from a platinum customer, a big spender (annual spend above the configured
 //! threshold) or a highly influential one gets a higher priority, the VIP group and the `vip` tag.
+//! With `notify_webhook` set, the webhook of that name is told too, so special agents are
+//! looped in (a chat channel, a pager) when a VIP writes.
 
 use wasmdesk_sdk::prelude::*;
 
@@ -27,6 +29,13 @@ impl Plugin for RetailVip {
             .config(ConfigKey::decimal("spend_threshold", "Annual spend above which a customer is a VIP").default("1000"))
             .config(ConfigKey::one_of("priority", "Priority given to VIP tickets", Priority::NAMES).default("high"))
             .config(ConfigKey::group_name("group", "Group VIP tickets are assigned to").default("VIP"))
+            .config(
+                ConfigKey::new(
+                    "notify_webhook",
+                    "A webhook (its name at /api/v2/webhooks) told of each escalation; none while empty",
+                )
+                .default(""),
+            )
     }
 
     fn matches(_trigger: &str, event: &Event, host: &Host) -> Result<bool, RuleError> {
@@ -39,14 +48,28 @@ impl Plugin for RetailVip {
             || customer.option("social_influence") == Some("high"))
     }
 
-    fn actions(_trigger: &str, _event: &Event, host: &Host) -> Result<Vec<Action>, RuleError> {
+    fn actions(_trigger: &str, event: &Event, host: &Host) -> Result<Vec<Action>, RuleError> {
         let priority: Priority = host.config_parsed("priority")?;
         let group: String = host.config_parsed("group")?;
-        Ok(vec![
+        let mut actions = vec![
             Action::SetPriority(priority),
             Action::assign_group(&group),
             Action::add_tag("vip"),
-        ])
+        ];
+        let webhook = host.config("notify_webhook").unwrap_or_default();
+        if !webhook.trim().is_empty() {
+            let body = serde_json::json!({
+                "event": "vip_escalation",
+                "ticket_id": event.ticket.id,
+                "subject": event.ticket.subject,
+                "requester": {"id": event.requester.id, "name": event.requester.name,
+                              "email": event.requester.email},
+                "priority": priority.name(),
+                "group": group,
+            });
+            actions.push(Action::webhook(webhook.trim(), &body.to_string()));
+        }
+        Ok(actions)
     }
 }
 
@@ -61,6 +84,27 @@ mod tests {
         TestHost::for_plugin::<RetailVip>()
             .evaluate::<RetailVip>(ESCALATION, &event.build())
             .unwrap()
+    }
+
+    #[test]
+    fn a_configured_webhook_is_told_of_each_escalation() {
+        let event = EventBuilder::created()
+            .requester_email("ada@example.org")
+            .requester_field("service_level", value::option("platinum"))
+            .build();
+        let actions = TestHost::for_plugin::<RetailVip>()
+            .config("notify_webhook", "vip-desk")
+            .evaluate::<RetailVip>(ESCALATION, &event)
+            .unwrap()
+            .unwrap();
+        let Action::NotifyWebhook(call) = &actions[3] else {
+            panic!("{actions:?}");
+        };
+        assert_eq!(call.url, "vip-desk");
+        let body: serde_json::Value = serde_json::from_str(&call.body).unwrap();
+        assert_eq!(body["event"], "vip_escalation");
+        assert_eq!(body["requester"]["email"], "ada@example.org");
+        assert_eq!(body["priority"], "high");
     }
 
     #[test]
