@@ -206,16 +206,21 @@ impl FromRequestParts<AppState> for PortalCustomer {
             .ok_or_else(missing)?
             .to_str()
             .map_err(|_| missing())?;
-        let (scheme, secret) = header.split_once(' ').ok_or_else(missing)?;
-        let secret = secret.trim();
-        if !scheme.eq_ignore_ascii_case("bearer") || !secret.starts_with(PORTAL_SECRET_PREFIX) {
-            return Err(missing());
-        }
-        let customer = state.store.portal_customer(secret).await?.ok_or_else(|| {
-            ApiError::unauthorized(
-                "the portal session is unknown or ended; register again for a new one",
-            )
-        })?;
+        let session = credentials(header)
+            .ok()
+            .filter(|given| {
+                given.claimed_owner.is_none() && given.secret.starts_with(PORTAL_SECRET_PREFIX)
+            })
+            .ok_or_else(missing)?;
+        let customer = state
+            .store
+            .portal_customer(&session.secret)
+            .await?
+            .ok_or_else(|| {
+                ApiError::unauthorized(
+                    "the portal session is unknown or ended; register again for a new one",
+                )
+            })?;
         Ok(PortalCustomer(customer))
     }
 }

@@ -52,9 +52,9 @@ pub async fn serve(
             slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
             () = &mut shutdown => break,
         };
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
+                Ok(connection) => connection,
                 Err(error) => {
                     // Out of file descriptors, a connection reset before accept: keep serving.
                     tracing::warn!(%error, "accepting a connection failed");
@@ -64,7 +64,6 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let (stream, peer) = stream;
         let _ = stream.set_nodelay(true);
         // The peer's address, for what is limited per client (the portal).
         let app =

@@ -97,10 +97,10 @@ impl HttpOptions {
     }
 }
 
-/// Limits on each request.
 /// Enough for a person registering and writing in; a script creating customers is slowed.
 pub const DEFAULT_PORTAL_RATE_LIMIT_PER_MINUTE: u32 = 30;
 
+/// Limits on each request.
 #[derive(Debug, Clone, Copy)]
 pub struct HttpLimits {
     /// Largest JSON body accepted.

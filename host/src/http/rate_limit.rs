@@ -87,6 +87,17 @@ impl RateLimiter {
     }
 }
 
+/// A 429 as Zendesk answers it: what the limit is, and when to retry (also as `Retry-After`).
+fn too_many(limit: String, retry_after: u64) -> ApiError {
+    let mut error = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "TooManyRequests",
+        format!("{limit}; retry in {retry_after} s"),
+    );
+    error.retry_after = Some(retry_after as u32);
+    error
+}
+
 /// The middleware: requests without credentials pass uncounted (health checks, the OpenAPI
 /// document); the rest are counted per credential.
 pub async fn limit(State(limiter): State<RateLimiter>, request: Request, next: Next) -> Response {
@@ -97,16 +108,14 @@ pub async fn limit(State(limiter): State<RateLimiter>, request: Request, next: N
     let mut response = if verdict.allowed {
         next.run(request).await
     } else {
-        let mut error = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "TooManyRequests",
+        too_many(
             format!(
-                "this token may make {} requests a minute; retry in {} s",
-                limiter.per_minute, verdict.retry_after
+                "this token may make {} requests a minute",
+                limiter.per_minute
             ),
-        );
-        error.retry_after = Some(verdict.retry_after as u32);
-        error.into_response()
+            verdict.retry_after,
+        )
+        .into_response()
     };
     let headers = response.headers_mut();
     headers.insert("x-rate-limit", HeaderValue::from(limiter.per_minute));
@@ -136,15 +145,12 @@ impl FromRequestParts<AppState> for PortalClient {
         if verdict.allowed {
             return Ok(PortalClient);
         }
-        let mut error = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "TooManyRequests",
+        Err(too_many(
             format!(
-                "this address may make {} portal requests a minute; retry in {} s",
-                limiter.per_minute, verdict.retry_after
+                "this address may make {} portal requests a minute",
+                limiter.per_minute
             ),
-        );
-        error.retry_after = Some(verdict.retry_after as u32);
-        Err(error)
+            verdict.retry_after,
+        ))
     }
 }

@@ -131,9 +131,8 @@ impl Store {
         .bind(draft.sip_uri.unwrap_or(current.sip_uri))
         .bind(draft.description.unwrap_or(current.description))
         .bind(i64::from(draft.active.unwrap_or(current.active)))
-        .bind(i64::from(
-            draft.default.unwrap_or(current.default) && draft.default != Some(true),
-        ))
+        // `default: true` is set below, once the other queues have given it up.
+        .bind(i64::from(current.default && draft.default != Some(false)))
         .bind(now_millis())
         .bind(id)
         .execute(&mut *turn)

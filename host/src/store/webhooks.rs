@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
-use super::rows::parse_column;
+use super::rows::{Bind, bind_all, parse_column, placeholders};
 use super::tokens::new_secret;
 use super::{Backend, Store, StoreError, Tx, conflict_or, now_millis};
 use crate::domain::webhook::{CreatedWebhook, Delivery, DeliveryStatus, Webhook, WebhookDraft};
@@ -288,8 +288,9 @@ impl Store {
             Backend::Sqlite => "",
         };
         let mut turn = self.write_turn().await?;
-        let ids: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
-            "SELECT d.id FROM webhook_deliveries d \
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT d.id, d.webhook_id, d.body, d.tries, d.created_at, w.endpoint, w.secret, \
+             w.headers FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
              WHERE d.status = 'queued' AND d.next_attempt_at <= $1 \
              AND (d.lease_until IS NULL OR d.lease_until < $1) \
              AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.ticket_id = d.ticket_id \
@@ -300,22 +301,8 @@ impl Store {
         .bind(limit)
         .fetch_all(&mut *turn)
         .await?;
-        let mut claimed = Vec::with_capacity(ids.len());
-        let until = now + lease.as_millis() as i64;
-        for id in ids {
-            sqlx::query("UPDATE webhook_deliveries SET lease_until = $1 WHERE id = $2")
-                .bind(until)
-                .bind(id)
-                .execute(&mut *turn)
-                .await?;
-            let row = sqlx::query(
-                "SELECT d.id, d.webhook_id, d.body, d.tries, d.created_at, w.endpoint, w.secret, \
-                 w.headers FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
-                 WHERE d.id = $1",
-            )
-            .bind(id)
-            .fetch_one(&mut *turn)
-            .await?;
+        let mut claimed = Vec::with_capacity(rows.len());
+        for row in &rows {
             let headers: String = row.try_get("headers")?;
             claimed.push(ClaimedDelivery {
                 id: row.try_get("id")?,
@@ -327,6 +314,15 @@ impl Store {
                 tries: row.try_get("tries")?,
                 created_at: Timestamp(row.try_get("created_at")?),
             });
+        }
+        if !claimed.is_empty() {
+            let ids: Vec<Bind> = claimed.iter().map(|d| Bind::Int(d.id)).collect();
+            let sql = format!(
+                "UPDATE webhook_deliveries SET lease_until = $1 WHERE id IN ({})",
+                placeholders(2, ids.len())
+            );
+            let until = sqlx::query(AssertSqlSafe(sql)).bind(now + lease.as_millis() as i64);
+            bind_all(until, &ids).execute(&mut *turn).await?;
         }
         turn.commit().await?;
         Ok(claimed)
