@@ -76,6 +76,14 @@ pub struct ServeArgs {
     /// other address is refused [default: smtp_addresses in wasmdesk.toml]
     #[arg(long = "smtp-address")]
     pub smtp_addresses: Vec<String>,
+    /// Send agent notifications through this SMTP relay, e.g. smtp://relay.example.com:587
+    /// [default: smtp_relay in wasmdesk.toml; none: notifications wait queued]
+    #[arg(long, env = "WASMDESK_SMTP_RELAY", hide_env_values = true)]
+    pub smtp_relay: Option<String>,
+    /// The sender of agent notifications, e.g. "Help desk <desk@example.com>"
+    /// [default: notification_from in wasmdesk.toml, else the first --smtp-address]
+    #[arg(long, env = "WASMDESK_NOTIFICATION_FROM")]
+    pub notification_from: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -105,6 +113,7 @@ fn parse_role(input: &str) -> Result<TokenRole, String> {
 fn serve_config(args: ServeArgs) -> anyhow::Result<ServeConfig> {
     let file = FileConfig::read(args.config.as_deref())?;
     let smtp = smtp_config(&args.smtp_listen, &args.smtp_addresses, &file)?;
+    let mail_relay = mail_relay(&args, &file, smtp.as_ref().map(|(_, smtp)| smtp))?;
     let listen = args
         .listen
         .or(file.listen)
@@ -136,6 +145,7 @@ fn serve_config(args: ServeArgs) -> anyhow::Result<ServeConfig> {
     );
     Ok(ServeConfig {
         smtp,
+        mail_relay,
         database: args
             .database
             .or(file.database)
@@ -450,6 +460,30 @@ fn load(runtime: &Runtime, plugin: &str) -> anyhow::Result<CompiledPlugin> {
 
 /// The SMTP listener's configuration, when one is asked for: it needs the support addresses it
 /// accepts mail for (no open relay).
+/// The relay agent notifications go through, when one is configured. Its sender is the
+/// configured one, else the first support address the listener takes mail for.
+fn mail_relay(
+    args: &ServeArgs,
+    file: &FileConfig,
+    listener: Option<&crate::intake::smtp::SmtpConfig>,
+) -> anyhow::Result<Option<crate::outbox::MailRelay>> {
+    let Some(url) = args.smtp_relay.clone().or(file.smtp_relay.clone()) else {
+        return Ok(None);
+    };
+    let from = args
+        .notification_from
+        .clone()
+        .or(file.notification_from.clone())
+        .or_else(|| listener.and_then(|smtp| smtp.addresses.first().cloned()))
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "smtp_relay needs the sender of agent notifications: --notification-from \
+                 desk@your.domain (or notification_from in wasmdesk.toml)"
+            )
+        })?;
+    Ok(Some(crate::outbox::MailRelay::new(&url, &from)?))
+}
+
 fn smtp_config(
     flag: &Option<String>,
     flag_addresses: &[String],
@@ -506,7 +540,48 @@ mod tests {
             public_url: None,
             smtp_listen: None,
             smtp_addresses: Vec::new(),
+            smtp_relay: None,
+            notification_from: None,
         }
+    }
+
+    #[test]
+    fn the_notification_relay_needs_a_sender_and_a_relay_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wasmdesk.toml");
+        std::fs::write(&path, "smtp_relay = \"smtp://127.0.0.1:2526\"\n").unwrap();
+        let error = serve_config(args(&path)).unwrap_err().to_string();
+        assert!(error.contains("--notification-from"), "{error}");
+
+        std::fs::write(
+            &path,
+            "smtp_relay = \"smtp://desk:s3cret@127.0.0.1:2526\"\nnotification_from = \"Desk <desk@desk.example>\"\n",
+        )
+        .unwrap();
+        let relay = serve_config(args(&path)).unwrap().mail_relay.unwrap();
+        let shown = format!("{relay:?}");
+        assert!(shown.contains("127.0.0.1:2526"), "{shown}");
+        assert!(!shown.contains("s3cret"), "the password is never shown: {shown}");
+
+        // Without a sender of its own, the listener's first support address sends.
+        let mut flagged = args(&path);
+        std::fs::write(&path, "").unwrap();
+        flagged.smtp_relay = Some("smtp://127.0.0.1:2526".into());
+        flagged.smtp_listen = Some("127.0.0.1:2525".into());
+        flagged.smtp_addresses = vec!["support@desk.example".into()];
+        let relay = serve_config(flagged).unwrap().mail_relay.unwrap();
+        assert!(format!("{relay:?}").contains("support@desk.example"));
+
+        let mut bad = args(&path);
+        bad.smtp_relay = Some("ftp://relay".into());
+        bad.notification_from = Some("desk@desk.example".into());
+        let error = serve_config(bad).unwrap_err().to_string();
+        assert!(error.contains("smtp://host:port"), "{error}");
+        let mut bad = args(&path);
+        bad.smtp_relay = Some("smtp://relay".into());
+        bad.notification_from = Some("not an address".into());
+        let error = serve_config(bad).unwrap_err().to_string();
+        assert!(error.contains("notification_from"), "{error}");
     }
 
     #[test]

@@ -62,6 +62,11 @@ pub struct FileConfig {
     pub smtp_max_message_bytes: Option<usize>,
     /// The name in the SMTP greeting.
     pub smtp_hostname: Option<String>,
+    /// The SMTP relay agent notifications are sent through (`smtp://host:587`); none: they wait
+    /// queued until one is configured.
+    pub smtp_relay: Option<String>,
+    /// The sender address agent notifications carry.
+    pub notification_from: Option<String>,
 }
 
 impl FileConfig {
@@ -106,6 +111,8 @@ pub struct ServeConfig {
     pub plugin_failure_limit: u32,
     /// The SMTP listener's address and configuration, when it is on.
     pub smtp: Option<(SocketAddr, crate::intake::smtp::SmtpConfig)>,
+    /// Where agent notifications are sent, when configured.
+    pub mail_relay: Option<crate::outbox::MailRelay>,
 }
 
 /// How often a replica checks for plugin changes made through another one.
@@ -178,6 +185,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         rate_limit_per_minute: config.rate_limit_per_minute,
         portal_rate_limit_per_minute: config.portal_rate_limit_per_minute,
         deliveries: crate::outbox::DeliveryConfig::default(),
+        mail_relay: config.mail_relay.clone(),
     };
     connections::serve(
         listener,

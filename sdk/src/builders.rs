@@ -4,9 +4,9 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::{
-    Action, Change, ConfigKey, ConfigKind, CustomValue, Event, EventKind, FieldOption, FieldSpec,
-    FieldType, FieldValue, Inputs, PluginInfo, Priority, Status, TicketType, TriggerInfo,
-    WebhookCall,
+    Action, AgentNotification, Change, ConfigKey, ConfigKind, CustomValue, Event, EventKind,
+    FieldOption, FieldSpec, FieldType, FieldValue, Inputs, PluginInfo, Priority, Status,
+    TicketType, TriggerInfo, WebhookCall,
 };
 
 impl PluginInfo {
@@ -335,6 +335,24 @@ impl Action {
         Action::NotifyWebhook(WebhookCall {
             url: url.into(),
             body: body.into(),
+        })
+    }
+    /// Email every agent of `group` (by name).
+    pub fn notify_group(group: &str, subject: &str, text: &str) -> Action {
+        Action::NotifyAgents(AgentNotification {
+            group: Some(group.into()),
+            agents: Vec::new(),
+            subject: subject.into(),
+            text: text.into(),
+        })
+    }
+    /// Email these agents (by email).
+    pub fn notify_agents(agents: &[&str], subject: &str, text: &str) -> Action {
+        Action::NotifyAgents(AgentNotification {
+            group: None,
+            agents: agents.iter().map(|agent| agent.to_string()).collect(),
+            subject: subject.into(),
+            text: text.into(),
         })
     }
 }

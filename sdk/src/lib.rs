@@ -44,8 +44,8 @@
 //! assert_eq!(host.evaluate::<Vip>("vip", &event).unwrap().unwrap().len(), 2);
 //! ```
 //!
-//! The WIT contract this crate binds is `wit/since_v0.2.0/rules.wit` (package
-//! `wasmdesk:rules@0.2.0`); its comments are the reference for every type re-exported here.
+//! The WIT contract this crate binds is `wit/since_v0.3.0/rules.wit` (package
+//! `wasmdesk:rules@0.3.0`); its comments are the reference for every type re-exported here.
 
 #[cfg(all(target_arch = "wasm32", feature = "arena"))]
 mod arena;
@@ -54,12 +54,12 @@ mod fields;
 mod host;
 pub mod testing;
 
-/// The bindings generated from `wit/since_v0.2.0/rules.wit`. Use the re-exports at the crate
+/// The bindings generated from `wit/since_v0.3.0/rules.wit`. Use the re-exports at the crate
 /// root instead.
 #[doc(hidden)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../wit/since_v0.2.0",
+        path: "../wit/since_v0.3.0",
         world: "plugin",
         pub_export_macro: true,
         default_bindings_module: "wasmdesk_sdk::bindings",
@@ -70,9 +70,10 @@ pub mod bindings {
 pub use bindings::exports::wasmdesk::rules::triggers::Guest as __Guest;
 pub use bindings::wasmdesk::rules::host::{HttpError, HttpResponse, LogLevel};
 pub use bindings::wasmdesk::rules::types::{
-    Action, Actor, Change, Channel, Comment, ConfigKey, ConfigKind, CustomValue, Event, EventKind,
-    FieldOption, FieldSpec, FieldType, FieldValue, Inputs, Organization, PluginInfo, Priority,
-    RuleError, Status, Ticket, TicketType, TriggerInfo, User, UserRole, Via, WebhookCall,
+    Action, Actor, AgentNotification, Change, Channel, Comment, ConfigKey, ConfigKind, CustomValue,
+    Event, EventKind, FieldOption, FieldSpec, FieldType, FieldValue, Inputs, Organization,
+    PluginInfo, Priority, RuleError, Status, Ticket, TicketType, TriggerInfo, User, UserRole, Via,
+    WebhookCall,
 };
 pub use fields::{HasFields, value};
 pub use host::Host;
@@ -139,10 +140,11 @@ impl RuleError {
 /// Everything a plugin usually needs, in one import.
 pub mod prelude {
     pub use crate::{
-        Action, Actor, Change, Channel, Comment, ConfigKey, ConfigKind, CustomValue, Event,
-        EventKind, FieldOption, FieldSpec, FieldType, FieldValue, HasFields, Host, HttpError,
-        HttpResponse, Inputs, LogLevel, Organization, Plugin, PluginInfo, Priority, RuleError,
-        Status, Ticket, TicketType, TriggerInfo, User, UserRole, Via, WebhookCall, value,
+        Action, Actor, AgentNotification, Change, Channel, Comment, ConfigKey, ConfigKind,
+        CustomValue, Event, EventKind, FieldOption, FieldSpec, FieldType, FieldValue, HasFields,
+        Host, HttpError, HttpResponse, Inputs, LogLevel, Organization, Plugin, PluginInfo,
+        Priority, RuleError, Status, Ticket, TicketType, TriggerInfo, User, UserRole, Via,
+        WebhookCall, value,
     };
 }
 

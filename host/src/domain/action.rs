@@ -31,10 +31,23 @@ pub enum Action {
     },
     AddInternalNote(String),
     NotifyWebhook(WebhookCall),
+    /// Email to agents, sent after the write commits (contract 0.3.0).
+    NotifyAgents(AgentNotification),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookCall {
     pub url: String,
     pub body: String,
+}
+
+/// An email to a group's agents and/or agents named by email.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentNotification {
+    /// A group by name: all its agents get the email.
+    pub group: Option<String>,
+    /// Agents (or admins) by email.
+    pub agents: Vec<String>,
+    pub subject: String,
+    pub text: String,
 }

@@ -10,6 +10,7 @@ pub mod fields;
 pub mod identity;
 pub mod installation;
 pub mod job;
+pub mod notification;
 pub mod organization;
 pub mod plugin;
 pub mod problems;
@@ -22,7 +23,7 @@ pub mod token;
 pub mod user;
 pub mod webhook;
 
-pub use action::{Action, WebhookCall};
+pub use action::{Action, AgentNotification, WebhookCall};
 pub use audit::{Audit, AuditDraft, AuditEvent};
 pub use event::{
     Actor, Change, Event, EventComment, EventKind, EventOrganization, EventTicket, EventUser,

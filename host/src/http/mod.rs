@@ -12,6 +12,7 @@ mod groups;
 mod incremental;
 mod jobs;
 mod memberships;
+mod notifications;
 mod operations;
 mod organizations;
 mod plugins;
@@ -78,8 +79,10 @@ pub struct HttpOptions {
     pub rate_limit_per_minute: Option<u32>,
     /// Requests a minute each client address may make to the portal's open endpoints.
     pub portal_rate_limit_per_minute: u32,
-    /// How the webhook delivery worker paces itself.
+    /// How the outbox workers (webhooks, agent notifications) pace themselves.
     pub deliveries: crate::outbox::DeliveryConfig,
+    /// The SMTP relay agent notifications are sent through; none: they stay queued.
+    pub mail_relay: Option<crate::outbox::MailRelay>,
 }
 
 impl HttpOptions {
@@ -93,6 +96,7 @@ impl HttpOptions {
             rate_limit_per_minute: None,
             portal_rate_limit_per_minute: DEFAULT_PORTAL_RATE_LIMIT_PER_MINUTE,
             deliveries: crate::outbox::DeliveryConfig::default(),
+            mail_relay: None,
         }
     }
 }
@@ -161,6 +165,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(portal::routes())
         .merge(queues::routes())
         .merge(webhooks::routes())
+        .merge(notifications::routes())
         .merge(settings::routes())
         .merge(tokens::routes())
 }
@@ -186,6 +191,9 @@ pub fn app_with(store: Store, rules: Rules, options: HttpOptions) -> Router {
         .map(rate_limit::RateLimiter::new);
     let portal_limiter = rate_limit::RateLimiter::new(options.portal_rate_limit_per_minute);
     crate::outbox::start(store.clone(), options.deliveries);
+    if let Some(relay) = options.mail_relay.clone() {
+        crate::outbox::start_mail(store.clone(), options.deliveries, relay);
+    }
     let state = AppState {
         portal_limiter,
         jobs: Jobs::start(store.clone(), rules.clone()),

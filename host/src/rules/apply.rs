@@ -3,7 +3,9 @@
 
 use crate::domain::contact::normalize_tags;
 use crate::domain::{Action, Field, FieldScope, FieldValue, Ticket};
-use crate::store::{StoreError, Tx};
+use crate::domain::notification::{MAX_SUBJECT_CHARS, MAX_TEXT_BYTES};
+use crate::domain::AgentNotification;
+use crate::store::{QueuedNotification, StoreError, Tx};
 
 /// Writes beyond the ticket row that actions ask for, made in the ticket's transaction.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -15,6 +17,8 @@ pub struct SideEffects {
     pub internal_notes: Vec<String>,
     /// Deliveries to queue in the outbox: (webhook id, body).
     pub deliveries: Vec<(i64, String)>,
+    /// Agent emails to queue in the notification outbox.
+    pub notifications: Vec<QueuedNotification>,
 }
 
 /// One custom value a trigger sets.
@@ -184,8 +188,75 @@ async fn apply_one(
                 .deliveries
                 .push((webhook.id, call.body.clone()));
         }
+        Action::NotifyAgents(notification) => match agent_email(tx, notification).await? {
+            Ok(Some(email)) => next.effects.notifications.push(email),
+            Ok(None) => tracing::warn!(
+                group = notification.group.as_deref().unwrap_or_default(),
+                "notify-agents: the group has no agents, so nobody was emailed"
+            ),
+            Err(problem) => return Ok(Err(problem)),
+        },
     }
     Ok(Ok(()))
+}
+
+/// The email a `notify-agents` asks for, its recipients resolved now: the group's agents and
+/// the named agents, each once. `None` when nobody is left to email (an empty group); an error
+/// names what is wrong (an unknown group or agent, a customer named, an empty subject).
+async fn agent_email(
+    tx: &mut Tx,
+    notification: &AgentNotification,
+) -> Result<Result<Option<QueuedNotification>, String>, StoreError> {
+    let subject = notification.subject.trim();
+    if subject.is_empty() {
+        return Ok(Err("notify-agents: the subject is empty".into()));
+    }
+    if subject.contains(['\r', '\n']) || subject.chars().count() > MAX_SUBJECT_CHARS {
+        return Ok(Err(format!(
+            "notify-agents: the subject must be one line of at most {MAX_SUBJECT_CHARS} characters"
+        )));
+    }
+    if notification.text.len() > MAX_TEXT_BYTES {
+        return Ok(Err(format!(
+            "notify-agents: the text is longer than {MAX_TEXT_BYTES} bytes"
+        )));
+    }
+    if notification.group.is_none() && notification.agents.is_empty() {
+        return Ok(Err("notify-agents: name a group, agents by email, or both".into()));
+    }
+    let mut recipients = Vec::new();
+    if let Some(name) = &notification.group {
+        let Some(group) = tx.group_by_name(name).await? else {
+            return Ok(Err(format!("notify-agents: there is no group {name:?}")));
+        };
+        recipients.extend(tx.group_agent_addresses(group.id).await?);
+    }
+    for address in &notification.agents {
+        let user = match tx.user_by_email(address).await {
+            Ok(Some(user)) => user,
+            Ok(None) => return Ok(Err(format!("notify-agents: there is no user {address:?}"))),
+            Err(StoreError::Rejected(problems)) => {
+                return Ok(Err(format!("notify-agents: {problems}")));
+            }
+            Err(other) => return Err(other),
+        };
+        if !user.role.is_staff() {
+            return Ok(Err(format!(
+                "notify-agents: {address} is not an agent; only agents are notified"
+            )));
+        }
+        recipients.extend(user.email);
+    }
+    recipients.sort();
+    recipients.dedup();
+    if recipients.is_empty() {
+        return Ok(Ok(None));
+    }
+    Ok(Ok(Some(QueuedNotification {
+        recipients,
+        subject: subject.to_string(),
+        body: notification.text.clone(),
+    })))
 }
 
 /// `value` read the way the field `key` of `scope` reads a value sent over the API (it exists,

@@ -138,6 +138,7 @@ impl Decision {
             user_fields: field_values(self.effects.user_fields),
             organization_fields: field_values(self.effects.organization_fields),
             deliveries: self.effects.deliveries,
+            notifications: self.effects.notifications,
             runs: self.runs,
         }
     }

@@ -8,7 +8,9 @@ mod groups;
 mod identity;
 mod intake;
 mod jobs;
+mod notifications;
 mod organizations;
+mod outbox;
 mod plugins;
 mod portal;
 mod queues;
@@ -36,7 +38,9 @@ pub use settings::Setting;
 pub use tickets::{NewTicket, TicketFilter, TicketWrite};
 pub use tx::Tx;
 pub use users::UserSearch;
-pub use webhooks::{Attempt, AttemptNext, ClaimedDelivery};
+pub use notifications::{ClaimedNotification, QueuedNotification};
+pub use outbox::{Attempt, AttemptNext, Outbox};
+pub use webhooks::ClaimedDelivery;
 
 use crate::domain::Problems;
 

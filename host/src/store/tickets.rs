@@ -111,6 +111,8 @@ pub struct TicketWrite {
     pub organization_fields: Vec<(i64, crate::domain::FieldValue)>,
     /// Webhook deliveries the triggers fired: (webhook id, body), queued in the outbox.
     pub deliveries: Vec<(i64, String)>,
+    /// Agent emails the triggers fired, queued in the notification outbox.
+    pub notifications: Vec<super::QueuedNotification>,
     /// The audit rows.
     pub runs: Vec<crate::domain::rule_run::NewRuleRun>,
 }
@@ -442,6 +444,7 @@ pub(super) async fn save_ticket(
         insert_comment(&mut *conn, id, comment).await?;
     }
     super::webhooks::queue_deliveries(&mut *conn, id, &write.deliveries).await?;
+    super::notifications::queue_notifications(&mut *conn, id, &write.notifications).await?;
     for note in &write.notes {
         let note = CommentDraft {
             body: note.clone(),
@@ -656,6 +659,7 @@ impl TicketWrite {
             user_fields: Vec::new(),
             organization_fields: Vec::new(),
             deliveries: Vec::new(),
+            notifications: Vec::new(),
             runs: Vec::new(),
         }
     }

@@ -12,7 +12,9 @@ use sqlx::{Any, AnyConnection, Transaction};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::tickets::{self, NewTicket, TicketWrite};
-use super::{Backend, Store, StoreError, fields, groups, organizations, plugins, users};
+use super::{
+    Backend, Store, StoreError, fields, groups, notifications, organizations, plugins, users,
+};
 use crate::domain::{
     Audit, CommentDraft, Field, FieldScope, Group, Organization, Ticket, TicketDraft, User,
 };
@@ -132,6 +134,11 @@ impl Tx {
 
     pub async fn group_by_name(&mut self, name: &str) -> Result<Option<Group>, StoreError> {
         groups::group_by_name(&mut self.turn, name).await
+    }
+
+    /// The addresses of a group's agents (and admins).
+    pub async fn group_agent_addresses(&mut self, group_id: i64) -> Result<Vec<String>, StoreError> {
+        notifications::group_agent_addresses(&mut self.turn, group_id).await
     }
 
     /// A scope's field definitions, in display order.

@@ -9,10 +9,11 @@ use std::time::Duration;
 
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
-use super::rows::{Bind, bind_all, parse_column, placeholders};
+use super::rows::parse_column;
 use super::tokens::new_secret;
+use super::outbox::{Outbox, set_leases};
 use super::{Backend, Store, StoreError, Tx, conflict_or, now_millis};
-use crate::domain::webhook::{CreatedWebhook, Delivery, DeliveryStatus, Webhook, WebhookDraft};
+use crate::domain::webhook::{CreatedWebhook, Delivery, Webhook, WebhookDraft};
 use crate::domain::{Problems, Timestamp};
 
 /// Every signing secret starts with this.
@@ -97,23 +98,6 @@ pub struct ClaimedDelivery {
     /// Attempts made before this one.
     pub tries: i64,
     pub created_at: Timestamp,
-}
-
-/// What became of one attempt.
-#[derive(Debug, Clone)]
-pub struct Attempt {
-    /// The receiver's HTTP status, if it answered.
-    pub status: Option<u16>,
-    pub error: Option<String>,
-    /// Delivered, queued again for this time, or dead.
-    pub next: AttemptNext,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub enum AttemptNext {
-    Delivered,
-    RetryAt(Timestamp),
-    Dead,
 }
 
 impl Tx {
@@ -260,19 +244,7 @@ impl Store {
     /// Queues a delivery again, due now (a dead one, or a queued one sooner); tries are kept.
     pub async fn retry_delivery(&self, id: i64) -> Result<Delivery, StoreError> {
         let delivery = self.delivery(id).await?;
-        if delivery.status == DeliveryStatus::Delivered {
-            return Err(StoreError::rejected(
-                "status",
-                "the delivery was delivered; only queued or dead ones are retried",
-            ));
-        }
-        sqlx::query(
-            "UPDATE webhook_deliveries SET status = 'queued', next_attempt_at = $1 WHERE id = $2",
-        )
-        .bind(now_millis())
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
+        self.requeue(Outbox::Webhooks, id, delivery.status).await?;
         self.delivery(id).await
     }
 
@@ -315,51 +287,9 @@ impl Store {
                 created_at: Timestamp(row.try_get("created_at")?),
             });
         }
-        if !claimed.is_empty() {
-            let ids: Vec<Bind> = claimed.iter().map(|d| Bind::Int(d.id)).collect();
-            let sql = format!(
-                "UPDATE webhook_deliveries SET lease_until = $1 WHERE id IN ({})",
-                placeholders(2, ids.len())
-            );
-            let until = sqlx::query(AssertSqlSafe(sql)).bind(now + lease.as_millis() as i64);
-            bind_all(until, &ids).execute(&mut *turn).await?;
-        }
+        let ids: Vec<i64> = claimed.iter().map(|delivery| delivery.id).collect();
+        set_leases(&mut *turn, Outbox::Webhooks, &ids, now + lease.as_millis() as i64).await?;
         turn.commit().await?;
         Ok(claimed)
-    }
-
-    /// Releases every delivery lease: for a process that owns its database alone (SQLite) at
-    /// start, where any lease left is a killed predecessor's.
-    pub async fn release_delivery_leases(&self) -> Result<u64, StoreError> {
-        let released = sqlx::query(
-            "UPDATE webhook_deliveries SET lease_until = NULL WHERE lease_until IS NOT NULL",
-        )
-        .execute(&self.pool)
-        .await?;
-        Ok(released.rows_affected())
-    }
-
-    /// Records an attempt at a claimed delivery and releases its lease.
-    pub async fn record_attempt(&self, id: i64, attempt: Attempt) -> Result<(), StoreError> {
-        let now = now_millis();
-        let (status, next_at, delivered_at) = match attempt.next {
-            AttemptNext::Delivered => (DeliveryStatus::Delivered, None, Some(now)),
-            AttemptNext::RetryAt(at) => (DeliveryStatus::Queued, Some(at.0), None),
-            AttemptNext::Dead => (DeliveryStatus::Dead, None, None),
-        };
-        sqlx::query(
-            "UPDATE webhook_deliveries SET status = $1, tries = tries + 1, last_status = $2, \
-             last_error = $3, next_attempt_at = $4, delivered_at = $5, lease_until = NULL \
-             WHERE id = $6",
-        )
-        .bind(status.name())
-        .bind(attempt.status.map(i64::from))
-        .bind(attempt.error)
-        .bind(next_at)
-        .bind(delivered_at)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
     }
 }

@@ -2,8 +2,9 @@
 //!
 //! A ticket from a platinum customer, a big spender (annual spend above the configured
 //! threshold) or a highly influential one gets a higher priority, the VIP group and the `vip` tag.
-//! With `notify_webhook` set, the webhook of that name is told too, so special agents are
-//! looped in (a chat channel, a pager) when a VIP writes.
+//! Special agents are looped in when a VIP writes: with `notify_group` set, every agent of that
+//! group gets an email; with `notify_webhook` set, the webhook of that name is told (a chat
+//! channel, a pager).
 
 use wasmdesk_sdk::prelude::*;
 
@@ -36,6 +37,10 @@ impl Plugin for RetailVip {
                 )
                 .default(""),
             )
+            .config(ConfigKey::group_name(
+                "notify_group",
+                "A group whose agents get an email at each escalation; none while unset",
+            ))
     }
 
     fn matches(_trigger: &str, event: &Event, host: &Host) -> Result<bool, RuleError> {
@@ -68,6 +73,18 @@ impl Plugin for RetailVip {
                 "group": group,
             });
             actions.push(Action::webhook(webhook.trim(), &body.to_string()));
+        }
+        if let Some(agents) = host.config("notify_group").filter(|name| !name.trim().is_empty()) {
+            let customer = &event.requester;
+            let who = customer.email.as_deref().unwrap_or(&customer.name);
+            let subject = format!("VIP ticket #{}: {}", event.ticket.id, event.ticket.subject);
+            let text = format!(
+                "{who} wrote in and was escalated: priority {}, group {group}.\n\nTicket #{}: {}\n",
+                priority.name(),
+                event.ticket.id,
+                event.ticket.subject,
+            );
+            actions.push(Action::notify_group(agents.trim(), &subject, &text));
         }
         Ok(actions)
     }
@@ -105,6 +122,26 @@ mod tests {
         assert_eq!(body["event"], "vip_escalation");
         assert_eq!(body["requester"]["email"], "ada@example.org");
         assert_eq!(body["priority"], "high");
+    }
+
+    #[test]
+    fn a_configured_group_is_emailed_at_each_escalation() {
+        let event = EventBuilder::created()
+            .requester_email("ada@example.org")
+            .requester_field("service_level", value::option("platinum"))
+            .build();
+        let actions = TestHost::for_plugin::<RetailVip>()
+            .config("notify_group", "VIP desk")
+            .evaluate::<RetailVip>(ESCALATION, &event)
+            .unwrap()
+            .unwrap();
+        let Action::NotifyAgents(email) = &actions[3] else {
+            panic!("{actions:?}");
+        };
+        assert_eq!(email.group.as_deref(), Some("VIP desk"));
+        assert!(email.subject.starts_with("VIP ticket #"), "{}", email.subject);
+        assert!(email.text.contains("ada@example.org"), "{}", email.text);
+        assert!(email.text.contains("priority high"), "{}", email.text);
     }
 
     #[test]
