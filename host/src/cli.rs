@@ -561,7 +561,10 @@ mod tests {
         let relay = serve_config(args(&path)).unwrap().mail_relay.unwrap();
         let shown = format!("{relay:?}");
         assert!(shown.contains("127.0.0.1:2526"), "{shown}");
-        assert!(!shown.contains("s3cret"), "the password is never shown: {shown}");
+        assert!(
+            !shown.contains("s3cret"),
+            "the password is never shown: {shown}"
+        );
 
         // Without a sender of its own, the listener's first support address sends.
         let mut flagged = args(&path);

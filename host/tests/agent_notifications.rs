@@ -113,8 +113,8 @@ async fn desks(test: &str, relay: &str) -> Vec<Desk> {
     let mut desks = Vec::new();
     for (store, dir) in common::stores(test).await {
         let rules = common::bundled_rules(&store).await;
-        let relay = MailRelay::new(&format!("smtp://{relay}"), "Help desk <desk@desk.example>")
-            .unwrap();
+        let relay =
+            MailRelay::new(&format!("smtp://{relay}"), "Help desk <desk@desk.example>").unwrap();
         let desk = Desk::start_adjusted(store, dir, rules, |options| {
             options.mail_relay = Some(relay);
             options.deliveries = DeliveryConfig {
@@ -184,8 +184,10 @@ async fn vip_ticket(desk: &Desk, email: &str) -> Value {
     desk.ok(
         Method::POST,
         "/api/v2/tickets",
-        Some(json!({"ticket": {"subject": "My order", "comment": {"body": "Where is it?"},
-                               "requester": {"email": email}}})),
+        Some(
+            json!({"ticket": {"subject": "My order", "comment": {"body": "Where is it?"},
+                               "requester": {"email": email}}}),
+        ),
     )
     .await["ticket"]
         .clone()
@@ -202,7 +204,10 @@ async fn settled(desk: &Desk, ticket: &Value) -> Vec<Value> {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("the notifications of ticket {} did not settle", ticket["id"]);
+    panic!(
+        "the notifications of ticket {} did not settle",
+        ticket["id"]
+    );
 }
 
 #[tokio::test]
@@ -244,16 +249,28 @@ async fn a_vip_escalation_emails_the_groups_agents_through_the_relay() {
         );
         let subject = format!("Subject: VIP ticket #{}: My order", ticket["id"]);
         assert!(email.data.contains(&subject), "{}", email.data);
-        assert!(email.data.contains("From: \"Help desk\" <desk@desk.example>"), "{}", email.data);
-        assert!(email.data.contains("Auto-Submitted: auto-generated"), "{}", email.data);
+        assert!(
+            email
+                .data
+                .contains("From: \"Help desk\" <desk@desk.example>"),
+            "{}",
+            email.data
+        );
+        assert!(
+            email.data.contains("Auto-Submitted: auto-generated"),
+            "{}",
+            email.data
+        );
         let ticket_header = format!("X-Wasmdesk-Ticket-Id: {}", ticket["id"]);
         assert!(email.data.contains(&ticket_header), "{}", email.data);
-        assert!(email.data.contains("ada@customer.example wrote in"), "{}", email.data);
+        assert!(
+            email.data.contains("ada@customer.example wrote in"),
+            "{}",
+            email.data
+        );
 
         // Admins only.
-        let (status, body) = desk
-            .agent(Method::GET, "/api/v2/notifications", None)
-            .await;
+        let (status, body) = desk.agent(Method::GET, "/api/v2/notifications", None).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
         // A delivered notification is not sent again.
         let (status, body) = desk
@@ -284,7 +301,10 @@ async fn a_refused_recipient_makes_the_notification_dead_until_an_admin_retries_
         let ticket = vip_ticket(&desk, "ada@customer.example").await;
         let notification = settled(&desk, &ticket).await[0].clone();
         assert_eq!(notification["status"], "dead", "{notification}");
-        assert_eq!(notification["tries"], 1, "a 5xx is not retried: {notification}");
+        assert_eq!(
+            notification["tries"], 1,
+            "a 5xx is not retried: {notification}"
+        );
         assert_eq!(notification["last_status"], 550, "{notification}");
         let error = notification["last_error"].as_str().unwrap();
         assert!(error.contains("refused the email for good"), "{error}");

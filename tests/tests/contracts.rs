@@ -1,7 +1,7 @@
-//! The contract's version border and v0.2's promises, with real components over HTTP: a
-//! component built against v0.1.0 (kept byte for byte in `tests/contracts/`) uploads, fires and
-//! is audited as before beside the v0.2 bundled plugins; a v0.2 trigger sees only the inputs it
-//! declares; typed configuration is refused with what the key accepts. On SQLite, and on
+//! The contract's version border and v0.2's promises, with real components over HTTP:
+//! components built against v0.1.0 and v0.2.0 (kept byte for byte in `tests/contracts/`) upload,
+//! fire and are audited as before beside the bundled plugins (v0.3.0); a trigger sees only the
+//! inputs it declares; typed configuration is refused with what the key accepts. On SQLite, and on
 //! PostgreSQL when `WASMDESK_TEST_DATABASE_URL` is set.
 
 mod support;
@@ -36,15 +36,15 @@ async fn ticket(desk: &Desk, email: &str) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_v0_1_component_keeps_working_beside_v0_2_plugins() {
+async fn a_v0_1_component_keeps_working_beside_the_bundled_plugins() {
     for desk in Desk::each("v0_1_fixture", Plugins::Bundled).await {
         let bundled = desk.plugin_id("retail-vip").await;
         let shown = desk
             .ok(Method::GET, &format!("/api/v2/plugins/{bundled}"), None)
             .await;
-        assert_eq!(shown["plugin"]["contract"], "0.2.0", "{shown}");
+        assert_eq!(shown["plugin"]["contract"], "0.3.0", "{shown}");
 
-        // The v0.1 build replaces the bundled v0.2 one (same name); prospect-sales stays v0.2.
+        // The v0.1 build replaces the bundled one (same name); prospect-sales stays v0.3.
         let bytes = common::retail_vip_v0_1();
         let (status, body) = desk
             .upload(&desk.admin, "application/wasm", bytes.clone())
@@ -67,7 +67,7 @@ async fn a_v0_1_component_keeps_working_beside_v0_2_plugins() {
         let shown = desk
             .ok(Method::GET, &format!("/api/v2/plugins/{sales}"), None)
             .await;
-        assert_eq!(shown["plugin"]["contract"], "0.2.0");
+        assert_eq!(shown["plugin"]["contract"], "0.3.0");
 
         // It fires as before on a platinum customer, and the audit names its exact code.
         desk.ok(
@@ -90,7 +90,7 @@ async fn a_v0_1_component_keeps_working_beside_v0_2_plugins() {
             json!([{"set_priority": "high"}, {"assign_group": "VIP"}, {"add_tags": ["vip"]}])
         );
 
-        // The v0.2 bundled plugin beside it fires on a prospect's ticket.
+        // The bundled plugin beside it fires on a prospect's ticket.
         desk.ok(
             Method::POST,
             "/api/v2/organizations",
@@ -113,21 +113,73 @@ async fn a_v0_1_component_keeps_working_beside_v0_2_plugins() {
     }
 }
 
-/// The v0.1 component and the v0.2 build of the same rule decide alike, in the runtime itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_v0_2_component_keeps_working_beside_the_bundled_plugins() {
+    for desk in Desk::each("v0_2_fixture", Plugins::Bundled).await {
+        let bytes = common::retail_vip_v0_2();
+        let (status, body) = desk
+            .upload(&desk.admin, "application/wasm", bytes.clone())
+            .await;
+        assert!(status.is_success(), "{status} {body}");
+        let plugin = &body["plugin"];
+        assert_eq!(plugin["contract"], "0.2.0", "{body}");
+        // Its declarations and typed configuration read as they did.
+        assert_eq!(
+            plugin["describe"]["triggers"][0]["inputs"]["user_fields"],
+            json!(["service_level", "annual_spend", "social_influence"])
+        );
+        assert_eq!(
+            plugin["describe"]["config"][0]["kind"],
+            json!({"type": "decimal"})
+        );
+        let id = plugin["id"].as_i64().unwrap();
+        let (status, refused) = desk
+            .admin(
+                Method::PUT,
+                &format!("/api/v2/plugins/{id}/config"),
+                Some(json!({"config": {"priority": "super"}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+
+        desk.ok(
+            Method::POST,
+            "/api/v2/users",
+            Some(json!({"user": {"email": "ada@gmail.com",
+                                 "user_fields": {"annual_spend": 5000}}})),
+        )
+        .await;
+        let vip = ticket(&desk, "ada@gmail.com").await;
+        assert_eq!(vip["priority"], "high", "{vip}");
+        let runs = desk.rule_runs(&vip).await;
+        assert_eq!(runs.len(), 1, "{runs:?}");
+        assert_eq!(runs[0]["outcome"], "fired");
+        assert_eq!(runs[0]["content_hash"], hex(&Sha256::digest(&bytes)));
+        assert_eq!(
+            runs[0]["actions"],
+            json!([{"set_priority": "high"}, {"assign_group": "VIP"}, {"add_tags": ["vip"]}])
+        );
+    }
+}
+
+/// The v0.1, v0.2 and bundled (v0.3) builds of the same rule decide alike, in the runtime
+/// itself.
 #[test]
-fn both_contract_versions_decide_alike() {
+fn every_contract_version_decides_alike() {
     let runtime = common::runtime();
-    let old = runtime.load(&common::retail_vip_v0_1()).unwrap();
+    let oldest = runtime.load(&common::retail_vip_v0_1()).unwrap();
+    let old = runtime.load(&common::retail_vip_v0_2()).unwrap();
     let new = runtime.load(support::bundled("retail-vip")).unwrap();
-    assert_eq!(old.contract().number(), "0.1.0");
-    assert_eq!(new.contract().number(), "0.2.0");
+    assert_eq!(oldest.contract().number(), "0.1.0");
+    assert_eq!(old.contract().number(), "0.2.0");
+    assert_eq!(new.contract().number(), "0.3.0");
     let event = |level: &str| -> Event {
         serde_json::from_value(json!({"kind": "created", "ticket": {"id": 7},
             "requester": {"fields": {"service_level": {"option": level},
                                      "annual_spend": {"number": 10.0}}}}))
         .unwrap()
     };
-    for plugin in [&old, &new] {
+    for plugin in [&oldest, &old, &new] {
         let installation: Arc<Installation> = Installation::new(plugin.info(), [], Vec::new());
         let platinum =
             runtime.evaluate(plugin, &installation, "vip-escalation", &event("platinum"));

@@ -25,7 +25,7 @@ use wasmdesk_host::outbox::DeliveryConfig;
 
 #[path = "../../host/tests/common/mod.rs"]
 mod common;
-use common::desk::Desk;
+use common::desk::{Desk, Plugins};
 
 /// What the receiver saw.
 #[derive(Default)]
@@ -489,4 +489,75 @@ async fn two_workers_on_one_postgres_deliver_each_firing_once() {
     )))
     .execute(&pool)
     .await;
+}
+
+/// `notify-agents` names agents only: an unknown address or a customer makes the trigger's
+/// actions invalid and audited, and nothing is queued; agents are queued once each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notify_agents_names_existing_agents_only() {
+    for desk in Desk::each("notify_agents_refusals", Plugins::Bundled).await {
+        for (name, email, role) in [
+            ("Ann", "ann@desk.example", "agent"),
+            ("Ida", "ida@desk.example", "admin"),
+            ("Cy", "cy@customer.example", "end-user"),
+        ] {
+            desk.ok(
+                Method::POST,
+                "/api/v2/users",
+                Some(json!({"user": {"name": name, "email": email, "role": role}})),
+            )
+            .await;
+        }
+        let probe = install_probe(
+            &desk,
+            json!({"notify_agents": "ann@desk.example, ida@desk.example, ANN@desk.example"}),
+        )
+        .await;
+        let fine = ticket(&desk, "fine").await;
+        let listed = desk
+            .ok(
+                Method::GET,
+                &format!("/api/v2/notifications?ticket_id={}", fine["id"]),
+                None,
+            )
+            .await;
+        assert_eq!(
+            listed["notifications"][0]["recipients"],
+            json!(["ann@desk.example", "ida@desk.example"]),
+            "{listed}"
+        );
+        assert_eq!(
+            listed["notifications"][0]["subject"],
+            format!("Ticket #{}", fine["id"])
+        );
+
+        for (agents, problem) in [
+            ("nobody@desk.example", "there is no user"),
+            ("cy@customer.example", "is not an agent"),
+        ] {
+            desk.ok(
+                Method::PUT,
+                &format!("/api/v2/plugins/{probe}/config"),
+                Some(json!({"config": {"notify_agents": agents}})),
+            )
+            .await;
+            let refused = ticket(&desk, agents).await;
+            let runs = desk.rule_runs(&refused).await;
+            let run = runs.iter().find(|run| run["plugin"] == "probe").unwrap();
+            assert_eq!(run["outcome"], "invalid_actions", "{run}");
+            let error = run["error"].as_str().unwrap();
+            assert!(
+                error.contains("notify-agents") && error.contains(problem),
+                "{error}"
+            );
+            let listed = desk
+                .ok(
+                    Method::GET,
+                    &format!("/api/v2/notifications?ticket_id={}", refused["id"]),
+                    None,
+                )
+                .await;
+            assert_eq!(listed["count"], 0, "{listed}");
+        }
+    }
 }

@@ -8,8 +8,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
+use lettre::message::header::ContentType;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::{Courier, DeliveryConfig, failed_attempt};
@@ -133,7 +133,10 @@ impl Courier for MailCourier {
                     )
                 } else {
                     let why = if error.is_timeout() {
-                        format!("no answer from the relay within {} s", config.timeout.as_secs_f64())
+                        format!(
+                            "no answer from the relay within {} s",
+                            config.timeout.as_secs_f64()
+                        )
                     } else {
                         format!("the relay did not take the email: {error}")
                     };

@@ -102,7 +102,11 @@ async fn work<C: Courier>(store: Store, config: DeliveryConfig, courier: C) {
         match store.release_leases(C::OUTBOX).await {
             Ok(0) => {}
             Ok(released) => {
-                tracing::info!(released, "took over {} a stopped process had claimed", C::WHAT)
+                tracing::info!(
+                    released,
+                    "took over {} a stopped process had claimed",
+                    C::WHAT
+                )
             }
             Err(error) => tracing::warn!(%error, "could not release old leases of {}", C::WHAT),
         }

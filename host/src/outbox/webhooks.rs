@@ -88,7 +88,14 @@ async fn send(
         request = request.header(name, value);
     }
     let retry = |status: Option<u16>, error: String, at_least: Duration| {
-        failed_attempt(config, delivery.tries, delivery.created_at, status, error, at_least)
+        failed_attempt(
+            config,
+            delivery.tries,
+            delivery.created_at,
+            status,
+            error,
+            at_least,
+        )
     };
     match request.send().await {
         Err(error) => {

@@ -1,10 +1,10 @@
 //! Checking a trigger's actions against what exists and applying them to the ticket: all of a
 //! trigger's actions, or none.
 
-use crate::domain::contact::normalize_tags;
-use crate::domain::{Action, Field, FieldScope, FieldValue, Ticket};
-use crate::domain::notification::{MAX_SUBJECT_CHARS, MAX_TEXT_BYTES};
 use crate::domain::AgentNotification;
+use crate::domain::contact::normalize_tags;
+use crate::domain::notification::{MAX_SUBJECT_CHARS, MAX_TEXT_BYTES};
+use crate::domain::{Action, Field, FieldScope, FieldValue, Ticket};
 use crate::store::{QueuedNotification, StoreError, Tx};
 
 /// Writes beyond the ticket row that actions ask for, made in the ticket's transaction.
@@ -222,7 +222,9 @@ async fn agent_email(
         )));
     }
     if notification.group.is_none() && notification.agents.is_empty() {
-        return Ok(Err("notify-agents: name a group, agents by email, or both".into()));
+        return Ok(Err(
+            "notify-agents: name a group, agents by email, or both".into()
+        ));
     }
     let mut recipients = Vec::new();
     if let Some(name) = &notification.group {

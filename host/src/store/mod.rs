@@ -32,14 +32,14 @@ use sqlx::{AnyPool, AssertSqlSafe, Executor};
 pub use export::{ExportPage, ExportPosition};
 pub use intake::{Attachment, NewAttachment};
 pub use jobs::PendingJob;
+pub use notifications::{ClaimedNotification, QueuedNotification};
+pub use outbox::{Attempt, AttemptNext, Outbox};
 pub use portal::PORTAL_SECRET_PREFIX;
 pub use rule_runs::RuleRunFilter;
 pub use settings::Setting;
 pub use tickets::{NewTicket, TicketFilter, TicketWrite};
 pub use tx::Tx;
 pub use users::UserSearch;
-pub use notifications::{ClaimedNotification, QueuedNotification};
-pub use outbox::{Attempt, AttemptNext, Outbox};
 pub use webhooks::ClaimedDelivery;
 
 use crate::domain::Problems;

@@ -109,8 +109,15 @@ pub(super) async fn group_agent_addresses(
 
 impl Store {
     /// The newest notifications, newest first; of one ticket when given.
-    pub async fn notifications(&self, ticket_id: Option<i64>) -> Result<Vec<AgentEmail>, StoreError> {
-        let of_ticket = if ticket_id.is_some() { "WHERE ticket_id = $1" } else { "" };
+    pub async fn notifications(
+        &self,
+        ticket_id: Option<i64>,
+    ) -> Result<Vec<AgentEmail>, StoreError> {
+        let of_ticket = if ticket_id.is_some() {
+            "WHERE ticket_id = $1"
+        } else {
+            ""
+        };
         let query = sqlx::query(AssertSqlSafe(format!(
             "SELECT {NOTIFICATION_COLUMNS} FROM agent_notifications {of_ticket} \
              ORDER BY id DESC LIMIT {NOTIFICATIONS_LISTED}"
@@ -136,7 +143,8 @@ impl Store {
     /// Queues a notification again, due now (a dead one, or a queued one sooner).
     pub async fn retry_notification(&self, id: i64) -> Result<AgentEmail, StoreError> {
         let notification = self.notification(id).await?;
-        self.requeue(Outbox::AgentEmails, id, notification.status).await?;
+        self.requeue(Outbox::AgentEmails, id, notification.status)
+            .await?;
         self.notification(id).await
     }
 
@@ -174,7 +182,13 @@ impl Store {
             });
         }
         let ids: Vec<i64> = claimed.iter().map(|notification| notification.id).collect();
-        set_leases(&mut *turn, Outbox::AgentEmails, &ids, now + lease.as_millis() as i64).await?;
+        set_leases(
+            &mut *turn,
+            Outbox::AgentEmails,
+            &ids,
+            now + lease.as_millis() as i64,
+        )
+        .await?;
         turn.commit().await?;
         Ok(claimed)
     }

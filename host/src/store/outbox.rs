@@ -6,8 +6,8 @@ use sqlx::{AnyConnection, AssertSqlSafe};
 
 use super::rows::{Bind, bind_all, placeholders};
 use super::{Store, StoreError, now_millis};
-use crate::domain::webhook::DeliveryStatus;
 use crate::domain::Timestamp;
+use crate::domain::webhook::DeliveryStatus;
 
 /// One of the outbox tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

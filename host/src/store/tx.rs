@@ -137,7 +137,10 @@ impl Tx {
     }
 
     /// The addresses of a group's agents (and admins).
-    pub async fn group_agent_addresses(&mut self, group_id: i64) -> Result<Vec<String>, StoreError> {
+    pub async fn group_agent_addresses(
+        &mut self,
+        group_id: i64,
+    ) -> Result<Vec<String>, StoreError> {
         notifications::group_agent_addresses(&mut self.turn, group_id).await
     }
 

@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
+use super::outbox::{Outbox, set_leases};
 use super::rows::parse_column;
 use super::tokens::new_secret;
-use super::outbox::{Outbox, set_leases};
 use super::{Backend, Store, StoreError, Tx, conflict_or, now_millis};
 use crate::domain::webhook::{CreatedWebhook, Delivery, Webhook, WebhookDraft};
 use crate::domain::{Problems, Timestamp};
@@ -288,7 +288,13 @@ impl Store {
             });
         }
         let ids: Vec<i64> = claimed.iter().map(|delivery| delivery.id).collect();
-        set_leases(&mut *turn, Outbox::Webhooks, &ids, now + lease.as_millis() as i64).await?;
+        set_leases(
+            &mut *turn,
+            Outbox::Webhooks,
+            &ids,
+            now + lease.as_millis() as i64,
+        )
+        .await?;
         turn.commit().await?;
         Ok(claimed)
     }

@@ -123,6 +123,17 @@ pub fn retail_vip_v0_1() -> Vec<u8> {
     .to_vec()
 }
 
+/// The retail-vip component as built against contract v0.2.0 (kept byte for byte in
+/// `tests/contracts/`), before contract 0.3.0 added `notify-agents`.
+#[allow(dead_code)]
+pub fn retail_vip_v0_2() -> Vec<u8> {
+    include_bytes!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/contracts/v0.2.0/retail-vip.wasm"
+    ))
+    .to_vec()
+}
+
 /// Replaces the desk's retail-vip with its v0.1 build, configured with an unreadable spend
 /// threshold, so that every evaluation of it fails. Returns the plugin's id.
 pub async fn install_misconfigured_retail_vip(desk: &desk::Desk) -> i64 {

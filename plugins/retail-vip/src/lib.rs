@@ -74,7 +74,10 @@ impl Plugin for RetailVip {
             });
             actions.push(Action::webhook(webhook.trim(), &body.to_string()));
         }
-        if let Some(agents) = host.config("notify_group").filter(|name| !name.trim().is_empty()) {
+        if let Some(agents) = host
+            .config("notify_group")
+            .filter(|name| !name.trim().is_empty())
+        {
             let customer = &event.requester;
             let who = customer.email.as_deref().unwrap_or(&customer.name);
             let subject = format!("VIP ticket #{}: {}", event.ticket.id, event.ticket.subject);
@@ -139,7 +142,11 @@ mod tests {
             panic!("{actions:?}");
         };
         assert_eq!(email.group.as_deref(), Some("VIP desk"));
-        assert!(email.subject.starts_with("VIP ticket #"), "{}", email.subject);
+        assert!(
+            email.subject.starts_with("VIP ticket #"),
+            "{}",
+            email.subject
+        );
         assert!(email.text.contains("ada@example.org"), "{}", email.text);
         assert!(email.text.contains("priority high"), "{}", email.text);
     }
