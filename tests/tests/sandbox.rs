@@ -352,7 +352,7 @@ fn a_component_of_another_world_is_refused() {
     };
     assert_eq!(
         expected,
-        "wasmdesk:rules/triggers@0.2.0 or wasmdesk:rules/triggers@0.1.0"
+        "wasmdesk:rules/triggers@0.3.0 or wasmdesk:rules/triggers@0.2.0 or wasmdesk:rules/triggers@0.1.0"
     );
     assert!(found.contains("other:greeter/greet@1.0.0"), "{found}");
 }
@@ -371,7 +371,7 @@ fn a_component_built_against_another_contract_version_is_refused() {
         error,
         LoadError::WrongVersion {
             found: "wasmdesk:rules/triggers@0.9.0".into(),
-            supported: "wasmdesk:rules/triggers@0.2.0 or wasmdesk:rules/triggers@0.1.0".into()
+            supported: "wasmdesk:rules/triggers@0.3.0 or wasmdesk:rules/triggers@0.2.0 or wasmdesk:rules/triggers@0.1.0".into()
         }
     );
 }
