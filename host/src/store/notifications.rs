@@ -183,7 +183,7 @@ impl Store {
         }
         let ids: Vec<i64> = claimed.iter().map(|notification| notification.id).collect();
         set_leases(
-            &mut *turn,
+            &mut turn,
             Outbox::AgentEmails,
             &ids,
             now + lease.as_millis() as i64,

@@ -289,7 +289,7 @@ impl Store {
         }
         let ids: Vec<i64> = claimed.iter().map(|delivery| delivery.id).collect();
         set_leases(
-            &mut *turn,
+            &mut turn,
             Outbox::Webhooks,
             &ids,
             now + lease.as_millis() as i64,
