@@ -759,3 +759,85 @@ async fn a_plugin_change_through_one_replica_is_applied_by_the_other() {
     .execute(&pool)
     .await;
 }
+
+/// The failure streak is the desk's, not a replica's: a misconfigured plugin failing on writes
+/// served by two replicas of one PostgreSQL database is disabled on the fifth failing write,
+/// whichever replica served it; a clean write on either ends the streak for both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_count_a_plugins_failure_streak_together() {
+    let Ok(url) = std::env::var("WASMDESK_TEST_DATABASE_URL") else {
+        return; // one process owns a SQLite file
+    };
+    let schema = format!("t_streaks_{}", std::process::id());
+    let store_a = Store::connect_in_schema(&url, &schema).await.unwrap();
+    let store_b = Store::connect_in_schema(&url, &schema).await.unwrap();
+    let rules_a = common::bundled_rules(&store_a).await;
+    let rules_b = common::bundled_rules(&store_b).await;
+    let every = Duration::from_millis(200);
+    let following_a = rules_a.follow(store_a.clone(), every);
+    let following_b = rules_b.follow(store_b.clone(), every);
+    let a = Desk::start(store_a.clone(), None, rules_a, limits()).await;
+    let b = Desk::start(store_b, None, rules_b, limits()).await;
+    let retail = common::install_misconfigured_retail_vip(&a).await;
+    let streak = || async {
+        let streaks = store_a.failure_streaks().await.unwrap();
+        streaks.iter().find(|(id, _)| *id == retail).unwrap().1
+    };
+    tokio::time::sleep(Duration::from_millis(600)).await; // B has loaded the upload
+
+    // Two failing writes on each replica: a streak of 4, not yet 5 anywhere.
+    for (n, desk) in [&a, &b, &a, &b].into_iter().enumerate() {
+        let ticket = platinum_ticket(desk, &format!("fail{n}@example.org")).await;
+        assert_eq!(desk.rule_runs(&ticket).await[0]["outcome"], "failed");
+    }
+    assert_eq!(streak().await, 4);
+
+    // A clean write on B (configuration fixed through A) ends it for both.
+    a.ok(
+        Method::PUT,
+        &format!("/api/v2/plugins/{retail}/config"),
+        Some(json!({"config": {"spend_threshold": "1000"}})),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let clean = platinum_ticket(&b, "clean@example.org").await;
+    assert_eq!(clean["priority"], "high", "{clean}");
+    assert_eq!(streak().await, 0);
+
+    // Broken again: three failing writes on A, then two on B; B's second is the fifth.
+    a.ok(
+        Method::PUT,
+        &format!("/api/v2/plugins/{retail}/config"),
+        Some(json!({"config": {"spend_threshold": "lots"}})),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    for (n, desk) in [&a, &a, &a, &b, &b].into_iter().enumerate() {
+        let ticket = platinum_ticket(desk, &format!("again{n}@example.org")).await;
+        let runs = desk.rule_runs(&ticket).await;
+        let error = runs[0]["error"].as_str().unwrap();
+        assert_eq!(error.contains("now disabled"), n == 4, "write {n}: {error}");
+    }
+    let shown = a
+        .ok(Method::GET, &format!("/api/v2/plugins/{retail}"), None)
+        .await;
+    assert_eq!(shown["plugin"]["enabled"], false, "{shown}");
+    assert_eq!(
+        shown["plugin"]["disabled_reason"],
+        "it failed on 5 ticket writes in a row"
+    );
+    // Both replicas stop running it.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    for (n, desk) in [&a, &b].into_iter().enumerate() {
+        let ticket = platinum_ticket(desk, &format!("after{n}@example.org")).await;
+        assert!(desk.rule_runs(&ticket).await.is_empty(), "{}", desk.base);
+    }
+    following_a.abort();
+    following_b.abort();
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP SCHEMA \"{schema}\" CASCADE"
+    )))
+    .execute(&pool)
+    .await;
+}

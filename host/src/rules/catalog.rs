@@ -111,13 +111,19 @@ impl Rules {
     /// code is compiled from this replica's artifact cache or afresh). So an upload,
     /// configuration, grant, enable/disable, trigger switch, reorder or delete made through any
     /// replica — and an auto-disable decided by one — is applied by all within `every` plus a
-    /// compile.
+    /// compile. Each plugin's stored failure streak is read at the same pace (see health.rs).
     pub fn follow(&self, store: Store, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
         let rules = self.clone();
         tokio::spawn(async move {
             let mut seen = store.plugins_fingerprint().await.ok();
             loop {
                 tokio::time::sleep(every).await;
+                match store.failure_streaks().await {
+                    Ok(streaks) => rules.take_stored_streaks(&streaks),
+                    Err(error) => {
+                        tracing::warn!(%error, "could not read the plugins' failure streaks")
+                    }
+                }
                 let now = match store.plugins_fingerprint().await {
                     Ok(now) => now,
                     Err(error) => {
@@ -134,6 +140,17 @@ impl Rules {
                 }
             }
         })
+    }
+
+    /// Takes each plugin's failure streak as stored (id, streak): the failures other replicas
+    /// counted, or a streak one of them ended.
+    fn take_stored_streaks(&self, streaks: &[(i64, u32)]) {
+        let loaded = self.loaded();
+        for (id, streak) in streaks {
+            if let Some(plugin) = loaded.plugins.iter().find(|plugin| plugin.id == *id) {
+                plugin.health.stored(*streak);
+            }
+        }
     }
 
     /// Reloads the installed plugins from the store and swaps them in. Unchanged code is not

@@ -8,6 +8,13 @@
 //! it, and every write that comes after sees it disabled. A healthy plugin runs up to `limit`
 //! evaluations at once; more wait their turn (compute-only plugins run inline on the async
 //! workers, so this only ever queues plugins that wait on the network).
+//!
+//! Replicas share the streak through the database: each failing write counts itself in the
+//! plugin's row in its own transaction (the count there decides the disable, whichever replicas
+//! served the writes), a clean write ends it there, and each replica learns the stored streak
+//! when it counts one and, through [`crate::rules::Rules::follow`], every second. Within one
+//! process the bound above is exact; across replicas it can be passed by the evaluations the
+//! others were running when the streak reached the limit.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -45,6 +52,17 @@ impl Health {
 
     pub fn failing_writes(&self) -> u32 {
         self.state.lock().expect("health lock").failing_writes
+    }
+
+    /// Takes the streak as stored, counted by every replica; a reset there (a clean write on
+    /// another replica, an admin's verdict) ends it here too.
+    pub fn stored(&self, failing_writes: u32) {
+        let mut state = self.state.lock().expect("health lock");
+        if state.failing_writes != failing_writes {
+            state.failing_writes = failing_writes;
+            drop(state);
+            self.changed.notify_waiters();
+        }
     }
 
     /// Waits until one more evaluation may run; `None` when the plugin is (or gets) disabled.

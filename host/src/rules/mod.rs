@@ -118,6 +118,10 @@ pub struct Decision {
     pub runs: Vec<NewRuleRun>,
     /// Plugins this write disabled for failing too often (store id, why).
     pub disabled: Vec<(i64, String)>,
+    /// Plugins that failed in this write, whose stored streak it counts (store ids).
+    pub failed: Vec<i64>,
+    /// Plugins this write ran cleanly that had a streak, which it ends (store ids).
+    pub recovered: Vec<i64>,
 }
 
 impl Decision {
@@ -342,6 +346,7 @@ impl Rules {
         saving: Saving,
         stored: &Ticket,
     ) -> Result<(Ticket, Audit), StoreError> {
+        self.count_streaks(tx, &mut decision).await?;
         let disabled = std::mem::take(&mut decision.disabled);
         let write = decision.into_write(saving.requested, saving.created, saving.comment);
         let saved = tx.save_ticket(write, stored).await?;
@@ -349,6 +354,54 @@ impl Rules {
             tx.disable_plugin(*id, reason).await?;
         }
         Ok(saved)
+    }
+
+    /// Counts the write in the stored failure streaks (shared by replicas, see health.rs): a
+    /// plugin that failed has its streak lengthened, and is disabled here when the stored streak
+    /// reached the limit though this process's own count had not (the failures were counted by
+    /// other replicas); one that ran cleanly has it ended.
+    async fn count_streaks(&self, tx: &mut Tx, decision: &mut Decision) -> Result<(), StoreError> {
+        if decision.failed.is_empty() && decision.recovered.is_empty() {
+            return Ok(());
+        }
+        let loaded = self.loaded();
+        let plugin = |id: i64| loaded.plugins.iter().find(|plugin| plugin.id == id);
+        for id in std::mem::take(&mut decision.failed) {
+            let streak = tx.count_failing_write(id).await?;
+            let Some(plugin) = plugin(id) else { continue };
+            plugin.health.stored(streak);
+            let decided = decision
+                .disabled
+                .iter()
+                .any(|(disabled, _)| *disabled == id);
+            if decided
+                || streak < self.failure_limit
+                || !plugin.enabled.swap(false, Ordering::AcqRel)
+            {
+                continue;
+            }
+            let reason = format!("it failed on {streak} ticket writes in a row");
+            tracing::warn!(
+                plugin = plugin.name(),
+                streak,
+                "plugin disabled: it kept failing (counted by every replica)"
+            );
+            metrics::counter!("wasmdesk_plugins_disabled_total").increment(1);
+            if let Some(run) = decision
+                .runs
+                .iter_mut()
+                .rev()
+                .find(|run| run.plugin == plugin.name() && run.outcome == RunOutcome::Failed)
+            {
+                let error = run.error.take().unwrap_or_default();
+                run.error = Some(format!("{error}; the plugin is now disabled: {reason}"));
+            }
+            decision.disabled.push((id, reason));
+        }
+        for id in std::mem::take(&mut decision.recovered) {
+            tx.end_failure_streak(id).await?;
+        }
+        Ok(())
     }
 
     /// Runs the trigger cycle for a write: the active triggers of the enabled plugins that
@@ -390,6 +443,8 @@ impl Rules {
                 effects: SideEffects::default(),
                 runs: Vec::new(),
                 disabled: Vec::new(),
+                failed: Vec::new(),
+                recovered: Vec::new(),
             });
         }
         let requester = match requester {
@@ -568,10 +623,23 @@ impl Rules {
                 break;
             }
         }
+        let (mut failed, mut recovered) = (Vec::new(), Vec::new());
         if mode == Mode::Write {
-            // A write on which a plugin ran and did not fail ends its streak.
+            let mut seen = HashSet::new();
             for Trigger { plugin, .. } in triggers {
-                if evaluated.contains(plugin.name()) && !failed_plugins.contains(plugin.name()) {
+                if !seen.insert(plugin.name()) || !evaluated.contains(plugin.name()) {
+                    continue;
+                }
+                let stored = plugin.id != 0;
+                if failed_plugins.contains(plugin.name()) {
+                    if stored {
+                        failed.push(plugin.id);
+                    }
+                } else {
+                    // A write on which a plugin ran and did not fail ends its streak.
+                    if stored && plugin.failing_writes() > 0 {
+                        recovered.push(plugin.id);
+                    }
                     plugin.health.succeeded();
                 }
             }
@@ -581,6 +649,8 @@ impl Rules {
             effects: current.effects,
             runs,
             disabled,
+            failed,
+            recovered,
         })
     }
 

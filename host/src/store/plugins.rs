@@ -120,7 +120,7 @@ async fn save_in(
                 "UPDATE plugins SET version = $1, content_hash = $2, component = $3, \
                  updated_at = $4, \
                  enabled = CASE WHEN disabled_reason IS NULL THEN enabled ELSE 1 END, \
-                 disabled_reason = NULL WHERE id = $5",
+                 disabled_reason = NULL, failing_writes = 0 WHERE id = $5",
             )
             .bind(&plugin.version)
             .bind(&plugin.content_hash)
@@ -195,7 +195,48 @@ pub(super) async fn disable_plugin(
     Ok(())
 }
 
+/// Counts a ticket write on which the plugin failed; returns its streak so far, counted by
+/// every replica (0 for a plugin no longer installed). The row stays locked until the write
+/// commits, so concurrent failing writes count one after another.
+pub(super) async fn count_failing_write(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+) -> Result<u32, StoreError> {
+    let streak: Option<i64> = sqlx::query_scalar(
+        "UPDATE plugins SET failing_writes = failing_writes + 1 WHERE id = $1 \
+         RETURNING failing_writes",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(streak.unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32)
+}
+
+/// Ends the plugin's failure streak: a write ran it without a failure.
+pub(super) async fn end_failure_streak(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE plugins SET failing_writes = 0 WHERE id = $1 AND failing_writes > 0")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 impl Store {
+    /// Each plugin's failure streak as stored (id, ticket writes in a row it failed on), for
+    /// replicas to learn of the failures others counted.
+    pub async fn failure_streaks(&self) -> Result<Vec<(i64, u32)>, StoreError> {
+        let rows: Vec<(i64, i64)> = sqlx::query_as("SELECT id, failing_writes FROM plugins")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, streak)| (id, streak.clamp(0, i64::from(u32::MAX)) as u32))
+            .collect())
+    }
+
     /// Every installed plugin, oldest first, with its triggers in desk-wide order.
     pub async fn plugins(&self) -> Result<Vec<PluginRecord>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -257,10 +298,16 @@ impl Store {
             .granted_hosts
             .as_ref()
             .unwrap_or(&current.granted_hosts);
-        sqlx::query(
+        // An admin's enable or disable is a new verdict: the streak starts again.
+        let streak = if patch.enabled.is_some() {
+            "0"
+        } else {
+            "failing_writes"
+        };
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE plugins SET enabled = $1, disabled_reason = $2, config = $3, \
-             granted_hosts = $4, updated_at = $5 WHERE id = $6",
-        )
+             granted_hosts = $4, updated_at = $5, failing_writes = {streak} WHERE id = $6"
+        )))
         .bind(i64::from(enabled))
         .bind(reason)
         .bind(serde_json::to_string(config).unwrap_or_else(|_| "{}".into()))

@@ -198,4 +198,14 @@ impl Tx {
     pub async fn disable_plugin(&mut self, id: i64, reason: &str) -> Result<(), StoreError> {
         plugins::disable_plugin(&mut self.turn, id, reason).await
     }
+
+    /// Counts a ticket write on which plugin `id` failed; returns its stored streak.
+    pub async fn count_failing_write(&mut self, id: i64) -> Result<u32, StoreError> {
+        plugins::count_failing_write(&mut self.turn, id).await
+    }
+
+    /// Ends plugin `id`'s stored failure streak.
+    pub async fn end_failure_streak(&mut self, id: i64) -> Result<(), StoreError> {
+        plugins::end_failure_streak(&mut self.turn, id).await
+    }
 }
