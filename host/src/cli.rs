@@ -143,9 +143,25 @@ fn serve_config(args: ServeArgs) -> anyhow::Result<ServeConfig> {
         "portal_rate_limit_per_minute must be at least 1 (the default is {})",
         crate::http::DEFAULT_PORTAL_RATE_LIMIT_PER_MINUTE
     );
+    let send_timeout = crate::outbox::DeliveryConfig::default().timeout.as_secs();
+    anyhow::ensure!(
+        file.outbox_lease_secs
+            .is_none_or(|lease| lease > send_timeout),
+        "outbox_lease_secs must be more than the {send_timeout} s one send may take, or another \
+         replica could send a row while a slow receiver still holds it (the default is {})",
+        crate::outbox::DeliveryConfig::default().lease.as_secs()
+    );
+    let deliveries = crate::outbox::DeliveryConfig {
+        lease: file
+            .outbox_lease_secs
+            .map(std::time::Duration::from_secs)
+            .unwrap_or(crate::outbox::DeliveryConfig::default().lease),
+        ..crate::outbox::DeliveryConfig::default()
+    };
     Ok(ServeConfig {
         smtp,
         mail_relay,
+        deliveries,
         database: args
             .database
             .or(file.database)
@@ -543,6 +559,18 @@ mod tests {
             smtp_relay: None,
             notification_from: None,
         }
+    }
+
+    #[test]
+    fn the_outbox_lease_outlasts_a_send() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wasmdesk.toml");
+        std::fs::write(&path, "outbox_lease_secs = 5\n").unwrap();
+        let error = serve_config(args(&path)).unwrap_err().to_string();
+        assert!(error.contains("more than the 10 s"), "{error}");
+        std::fs::write(&path, "outbox_lease_secs = 11\n").unwrap();
+        let config = serve_config(args(&path)).unwrap();
+        assert_eq!(config.deliveries.lease, std::time::Duration::from_secs(11));
     }
 
     #[test]

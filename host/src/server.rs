@@ -67,6 +67,9 @@ pub struct FileConfig {
     pub smtp_relay: Option<String>,
     /// The sender address agent notifications carry.
     pub notification_from: Option<String>,
+    /// Seconds a replica's claim on an outbox row (a webhook delivery, an agent email) lasts:
+    /// after it, another replica may send the row of a replica that died mid-send.
+    pub outbox_lease_secs: Option<u64>,
 }
 
 impl FileConfig {
@@ -113,6 +116,8 @@ pub struct ServeConfig {
     pub smtp: Option<(SocketAddr, crate::intake::smtp::SmtpConfig)>,
     /// Where agent notifications are sent, when configured.
     pub mail_relay: Option<crate::outbox::MailRelay>,
+    /// How the outbox workers pace themselves.
+    pub deliveries: crate::outbox::DeliveryConfig,
 }
 
 /// How often a replica checks for plugin changes made through another one.
@@ -184,7 +189,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         cors_origins: config.cors_allowed_origins.clone(),
         rate_limit_per_minute: config.rate_limit_per_minute,
         portal_rate_limit_per_minute: config.portal_rate_limit_per_minute,
-        deliveries: crate::outbox::DeliveryConfig::default(),
+        deliveries: config.deliveries,
         mail_relay: config.mail_relay.clone(),
     };
     connections::serve(

@@ -452,3 +452,178 @@ fn pending_webhook_deliveries_survive_a_kill_on_sqlite() {
 fn pending_webhook_deliveries_survive_a_kill_on_postgres() {
     on_postgres("crash_hooks", kill_with_deliveries_pending);
 }
+
+/// Two replicas, one killed mid-delivery: `wasmdesk serve` A and B share a PostgreSQL database
+/// and send 2,000 webhook firings (written through B while both send) to a slow receiver; A is
+/// killed -9 while sending. B sends the rest, and A's claimed deliveries once their lease ends:
+/// every firing arrives, and no delivery is ever in two requests at once (repeats of what A
+/// sent just before it died are allowed: at least once).
+#[test]
+fn two_replicas_deliver_every_firing_once_at_a_time_when_one_is_killed_mid_delivery() {
+    on_postgres("crash_replicas", two_replicas_one_killed);
+}
+
+fn two_replicas_one_killed(database: &str) {
+    use std::collections::{HashMap, HashSet};
+    use std::io::{BufRead, BufReader, Read, Write};
+
+    // The receiver: 300 ms per delivery, so that both replicas have deliveries in flight; counts each delivery id taken, and any id that
+    // arrives while a request with the same id is still being answered.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}/hook", listener.local_addr().unwrap());
+    let taken = Arc::new(Mutex::new(HashMap::<String, u32>::new()));
+    let in_flight = Arc::new(Mutex::new(HashSet::<String>::new()));
+    let overlapping = Arc::new(Mutex::new(0u32));
+    let (taken_, in_flight_, overlapping_) =
+        (taken.clone(), in_flight.clone(), overlapping.clone());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let (taken, in_flight, overlapping) =
+                (taken_.clone(), in_flight_.clone(), overlapping_.clone());
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(&stream);
+                let (mut length, mut delivery) = (0usize, String::new());
+                let mut line = String::new();
+                loop {
+                    line.clear();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let lower = line.to_ascii_lowercase();
+                    if let Some(value) = lower.strip_prefix("content-length:") {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                    if let Some(value) = lower.strip_prefix("x-wasmdesk-delivery-id:") {
+                        delivery = value.trim().to_string();
+                    }
+                    if line == "\r\n" {
+                        break;
+                    }
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                if !in_flight.lock().unwrap().insert(delivery.clone()) {
+                    *overlapping.lock().unwrap() += 1;
+                }
+                std::thread::sleep(Duration::from_millis(300));
+                *taken.lock().unwrap().entry(delivery.clone()).or_insert(0) += 1;
+                in_flight.lock().unwrap().remove(&delivery);
+                let _ = write!(
+                    &stream,
+                    "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                );
+            });
+        }
+    });
+
+    // A short lease, so that B takes over A's claims within the test (it must outlast a send).
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    for dir in [&dir_a, &dir_b] {
+        std::fs::write(dir.path().join("wasmdesk.toml"), "outbox_lease_secs = 11\n").unwrap();
+    }
+    let (port_a, port_b) = (free_port(), free_port());
+    let mut a = start(database, dir_a.path(), port_a);
+    let mut b = start(database, dir_b.path(), port_b);
+    let http = client();
+    let ok = |port: u16, method: reqwest::Method, path: &str, body: Value| {
+        let url = format!("http://127.0.0.1:{port}{path}");
+        let (status, answer) = call(&http, method, &url, Some(body)).unwrap();
+        assert!((200..300).contains(&status), "{path}: {status} {answer}");
+        answer
+    };
+    ok(
+        port_a,
+        reqwest::Method::POST,
+        "/api/v2/webhooks",
+        json!({"webhook": {"name": "vip-desk", "endpoint": endpoint}}),
+    );
+    let plugins = call(
+        &http,
+        reqwest::Method::GET,
+        &format!("http://127.0.0.1:{port_a}/api/v2/plugins"),
+        None,
+    )
+    .unwrap()
+    .1;
+    let retail = plugins["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|plugin| plugin["name"] == "retail-vip")
+        .unwrap()["id"]
+        .clone();
+    ok(
+        port_a,
+        reqwest::Method::PUT,
+        &format!("/api/v2/plugins/{retail}/config"),
+        json!({"config": {"notify_webhook": "vip-desk"}}),
+    );
+    ok(
+        port_a,
+        reqwest::Method::POST,
+        "/api/v2/users",
+        json!({"user": {"email": "vip@crash.example", "user_fields": {"service_level": "platinum"}}}),
+    );
+    std::thread::sleep(Duration::from_millis(1500)); // B follows the configuration
+
+    // 2,000 escalations written through B by four clients, while both replicas send; A dies
+    // once a quarter has arrived and more deliveries are in flight than B sends at once (16),
+    // so some of them are A's.
+    const FIRINGS: usize = 2000;
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            let ok = &ok;
+            scope.spawn(move || {
+                for _ in 0..FIRINGS / 4 {
+                    let ticket = ok(
+                        port_b,
+                        reqwest::Method::POST,
+                        "/api/v2/tickets",
+                        json!({"ticket": {"description": "Where is my order?",
+                                          "requester": {"email": "vip@crash.example"}}}),
+                    );
+                    assert_eq!(ticket["ticket"]["priority"], "high");
+                }
+            });
+        }
+        let (a, taken, in_flight) = (&mut a, &taken, &in_flight);
+        scope.spawn(move || {
+            let deadline = std::time::Instant::now() + Duration::from_secs(60);
+            while taken.lock().unwrap().len() < FIRINGS / 4 || in_flight.lock().unwrap().len() <= 16
+            {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "deliveries did not start"
+                );
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            let sending = in_flight.lock().unwrap().len();
+            a.kill().unwrap(); // SIGKILL
+            a.wait().unwrap();
+            println!("A killed with {sending} deliveries in flight (of both replicas)");
+        });
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while taken.lock().unwrap().len() < FIRINGS && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    b.kill().unwrap();
+    let _ = b.wait();
+    let taken = taken.lock().unwrap();
+    let repeats: u32 = taken.values().map(|times| times - 1).sum();
+    println!(
+        "two replicas, A killed: {} of {FIRINGS} deliveries taken, {repeats} repeats, {} at once",
+        taken.len(),
+        overlapping.lock().unwrap()
+    );
+    assert_eq!(taken.len(), FIRINGS, "every firing delivered");
+    assert!(
+        repeats <= 16,
+        "only what A was sending when it died (one round, at most 16) is sent again: {repeats}"
+    );
+    assert_eq!(
+        *overlapping.lock().unwrap(),
+        0,
+        "no delivery is sent twice at once"
+    );
+}
