@@ -690,7 +690,7 @@ async fn two_replicas_starting_at_once_migrate_and_install_once() {
 }
 
 /// Replicas in step: two servers on one PostgreSQL database, each following plugin changes
-/// (as `wasmdesk serve` does, every second). A disable, a configuration change and a re-enable
+/// (as `wasmdesk serve` does: notified as they commit, and checking every second). A disable, a configuration change and a re-enable
 /// made through replica A are applied by replica B, which was not told.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plugin_change_through_one_replica_is_applied_by_the_other() {
@@ -834,6 +834,55 @@ async fn replicas_count_a_plugins_failure_streak_together() {
     }
     following_a.abort();
     following_b.abort();
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP SCHEMA \"{schema}\" CASCADE"
+    )))
+    .execute(&pool)
+    .await;
+}
+
+/// On PostgreSQL the database notifies replicas of a plugin change as it commits: replica B,
+/// whose periodic check is an hour away, applies a disable made through replica A at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_hears_of_a_plugin_change_as_it_commits() {
+    let Ok(url) = std::env::var("WASMDESK_TEST_DATABASE_URL") else {
+        return; // one process owns a SQLite file
+    };
+    let schema = format!("t_notify_{}", std::process::id());
+    let store_a = Store::connect_in_schema(&url, &schema).await.unwrap();
+    let store_b = Store::connect_in_schema(&url, &schema).await.unwrap();
+    let rules_a = common::bundled_rules(&store_a).await;
+    let rules_b = common::bundled_rules(&store_b).await;
+    let following = rules_b.follow(store_b.clone(), Duration::from_secs(3600));
+    let a = Desk::start(store_a, None, rules_a, limits()).await;
+    let b = Desk::start(store_b, None, rules_b, limits()).await;
+    let retail = a.plugin_id("retail-vip").await;
+    tokio::time::sleep(Duration::from_millis(300)).await; // B is listening
+
+    a.ok(
+        Method::PUT,
+        &format!("/api/v2/plugins/{retail}"),
+        Some(json!({"plugin": {"enabled": false}})),
+    )
+    .await;
+    let started = Instant::now();
+    for n in 0.. {
+        let ticket = platinum_ticket(&b, &format!("heard{n}@example.org")).await;
+        if ticket["priority"].is_null() {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "replica B did not hear of the disable: {ticket}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    println!(
+        "replica B applied a disable {:?} after it committed",
+        started.elapsed()
+    );
+    following.abort();
     let pool = sqlx::PgPool::connect(&url).await.unwrap();
     let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
         "DROP SCHEMA \"{schema}\" CASCADE"

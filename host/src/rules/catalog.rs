@@ -112,12 +112,21 @@ impl Rules {
     /// configuration, grant, enable/disable, trigger switch, reorder or delete made through any
     /// replica — and an auto-disable decided by one — is applied by all within `every` plus a
     /// compile. Each plugin's stored failure streak is read at the same pace (see health.rs).
+    ///
+    /// On PostgreSQL the database also notifies every replica of a change as it commits, and
+    /// the check runs at once: the periodic one is the fallback for a notification missed
+    /// while the listening connection was down.
     pub fn follow(&self, store: Store, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
         let rules = self.clone();
         tokio::spawn(async move {
+            let (wake, mut woken) = tokio::sync::mpsc::channel(1);
+            tokio::spawn(listen_for_changes(store.clone(), wake));
             let mut seen = store.plugins_fingerprint().await.ok();
             loop {
-                tokio::time::sleep(every).await;
+                tokio::select! {
+                    _ = tokio::time::sleep(every) => {}
+                    _ = woken.recv() => {}
+                }
                 match store.failure_streaks().await {
                     Ok(streaks) => rules.take_stored_streaks(&streaks),
                     Err(error) => {
@@ -343,5 +352,35 @@ impl Rules {
         let _changing = self.changing.lock().await;
         store.delete_plugin(id).await?;
         self.reload_locked(store, &[]).await
+    }
+}
+
+/// Wakes [`Rules::follow`] whenever the database says the plugins changed (PostgreSQL; returns
+/// at once on SQLite). Ends when `follow` has ended.
+async fn listen_for_changes(store: Store, wake: tokio::sync::mpsc::Sender<()>) {
+    const RETRY: std::time::Duration = std::time::Duration::from_secs(1);
+    let mut changes = loop {
+        match store.plugin_changes().await {
+            Ok(Some(changes)) => break changes,
+            Ok(None) => return,
+            Err(error) => {
+                tracing::warn!(%error, "could not listen for plugin changes; checking periodically");
+                tokio::time::sleep(RETRY).await;
+            }
+        }
+        if wake.is_closed() {
+            return;
+        }
+    };
+    loop {
+        if let Err(error) = changes.next().await {
+            // Reconnects on the next call; what changed meanwhile is found by the check below.
+            tracing::warn!(%error, "lost the plugin change notifications; listening again");
+            tokio::time::sleep(RETRY).await;
+        }
+        match wake.try_send(()) {
+            Ok(()) | Err(tokio::sync::mpsc::error::TrySendError::Full(())) => {}
+            Err(tokio::sync::mpsc::error::TrySendError::Closed(())) => return,
+        }
     }
 }

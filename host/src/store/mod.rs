@@ -2,6 +2,7 @@
 //! `RETURNING`) for SQLite, the embedded default, and PostgreSQL, chosen by the database URL.
 
 mod audits;
+mod changes;
 mod export;
 mod fields;
 mod groups;
@@ -29,6 +30,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, AssertSqlSafe, Executor};
 
+pub use changes::PluginChanges;
 pub use export::{ExportPage, ExportPosition};
 pub use intake::{Attachment, NewAttachment};
 pub use jobs::PendingJob;
@@ -100,6 +102,8 @@ pub enum StoreError {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Where it connected, for the PostgreSQL change feed's own connection.
+    url: String,
     writers: tx::WriterQueue,
 }
 
@@ -250,6 +254,7 @@ impl Store {
         Ok(Store {
             pool,
             backend,
+            url,
             writers: tx::WriterQueue::new(),
         })
     }
