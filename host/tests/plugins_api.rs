@@ -843,7 +843,8 @@ async fn replicas_count_a_plugins_failure_streak_together() {
 }
 
 /// On PostgreSQL the database notifies replicas of a plugin change as it commits: replica B,
-/// whose periodic check is an hour away, applies a disable made through replica A at once.
+/// whose periodic check is an hour away, runs a component uploaded through replica A, and
+/// applies a disable made through A, at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replica_hears_of_a_plugin_change_as_it_commits() {
     let Ok(url) = std::env::var("WASMDESK_TEST_DATABASE_URL") else {
@@ -859,6 +860,29 @@ async fn a_replica_hears_of_a_plugin_change_as_it_commits() {
     let b = Desk::start(store_b, None, rules_b, limits()).await;
     let retail = a.plugin_id("retail-vip").await;
     tokio::time::sleep(Duration::from_millis(300)).await; // B is listening
+
+    // The v0.2 build of retail-vip replaces the bundled one through A; B fires it.
+    let bytes = common::retail_vip_v0_2();
+    let (status, body) = a.upload(&a.admin, "application/wasm", bytes.clone()).await;
+    assert!(status.is_success(), "{status} {body}");
+    let uploaded = body["plugin"]["content_hash"].clone();
+    let started = Instant::now();
+    for n in 0.. {
+        let ticket = platinum_ticket(&b, &format!("uploaded{n}@example.org")).await;
+        let runs = b.rule_runs(&ticket).await;
+        if runs.iter().any(|run| run["content_hash"] == uploaded) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "replica B did not run the upload: {runs:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    println!(
+        "replica B ran an upload {:?} after it committed",
+        started.elapsed()
+    );
 
     a.ok(
         Method::PUT,
