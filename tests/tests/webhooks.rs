@@ -561,3 +561,118 @@ async fn notify_agents_names_existing_agents_only() {
         }
     }
 }
+
+/// Plugins name webhooks as they are now: a deactivated, renamed or deleted webhook is no longer
+/// found by the next ticket write (the server keeps the active webhooks in memory, and forgets
+/// them on every change), and on PostgreSQL a replica forgets them as another changes them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plugins_name_webhooks_as_they_are_now() {
+    for desk in Desk::each("webhooks_changed", Plugins::Bundled).await {
+        let created = desk
+            .ok(
+                Method::POST,
+                "/api/v2/webhooks",
+                Some(json!({"webhook": {"name": "crm", "endpoint": "http://127.0.0.1:9/hook"}})),
+            )
+            .await;
+        let id = created["webhook"]["id"].clone();
+        install_probe(&desk, json!({"webhook": "crm"})).await;
+        let outcome = |ticket: Value| {
+            let desk = &desk;
+            async move {
+                let runs = desk.rule_runs(&ticket).await;
+                let run = runs.iter().find(|run| run["plugin"] == "probe").unwrap();
+                run["outcome"].as_str().unwrap().to_string()
+            }
+        };
+        assert_eq!(outcome(ticket(&desk, "known").await).await, "fired");
+        let path = format!("/api/v2/webhooks/{id}");
+        desk.ok(
+            Method::PUT,
+            &path,
+            Some(json!({"webhook": {"active": false}})),
+        )
+        .await;
+        assert_eq!(outcome(ticket(&desk, "off").await).await, "invalid_actions");
+        desk.ok(
+            Method::PUT,
+            &path,
+            Some(json!({"webhook": {"active": true, "name": "sales"}})),
+        )
+        .await;
+        assert_eq!(
+            outcome(ticket(&desk, "renamed").await).await,
+            "invalid_actions"
+        );
+        desk.ok(
+            Method::PUT,
+            &path,
+            Some(json!({"webhook": {"name": "crm"}})),
+        )
+        .await;
+        assert_eq!(outcome(ticket(&desk, "back").await).await, "fired");
+        desk.ok(Method::DELETE, &path, None).await;
+        assert_eq!(
+            outcome(ticket(&desk, "deleted").await).await,
+            "invalid_actions"
+        );
+    }
+
+    // Replicas: a webhook deactivated through A is no longer found by B.
+    let Ok(url) = std::env::var("WASMDESK_TEST_DATABASE_URL") else {
+        return;
+    };
+    let schema = format!("t_hooks_replicas_{}", std::process::id());
+    let store_a = wasmdesk_host::store::Store::connect_in_schema(&url, &schema)
+        .await
+        .unwrap();
+    let store_b = wasmdesk_host::store::Store::connect_in_schema(&url, &schema)
+        .await
+        .unwrap();
+    let rules_a = common::bundled_rules(&store_a).await;
+    let rules_b = common::bundled_rules(&store_b).await;
+    let following = rules_b.follow(store_b.clone(), Duration::from_secs(3600));
+    let a = Desk::start(store_a, None, rules_a, common::desk::limits()).await;
+    let b = Desk::start(store_b, None, rules_b, common::desk::limits()).await;
+    let created = a
+        .ok(
+            Method::POST,
+            "/api/v2/webhooks",
+            Some(json!({"webhook": {"name": "crm", "endpoint": "http://127.0.0.1:9/hook"}})),
+        )
+        .await;
+    install_probe(&a, json!({"webhook": "crm"})).await;
+    let fired_on_b = |subject: &'static str| {
+        let b = &b;
+        async move {
+            let ticket = ticket(b, subject).await;
+            let runs = b.rule_runs(&ticket).await;
+            runs.iter()
+                .find(|run| run["plugin"] == "probe")
+                .map(|run| run["outcome"] == "fired")
+        }
+    };
+    let started = Instant::now();
+    while fired_on_b("b-known").await != Some(true) {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "B never ran the probe"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    a.ok(
+        Method::PUT,
+        &format!("/api/v2/webhooks/{}", created["webhook"]["id"]),
+        Some(json!({"webhook": {"active": false}})),
+    )
+    .await;
+    let started = Instant::now();
+    while fired_on_b("b-off").await != Some(false) {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "B still delivers to a webhook deactivated through A"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    following.abort();
+}

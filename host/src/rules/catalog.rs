@@ -115,7 +115,8 @@ impl Rules {
     ///
     /// On PostgreSQL the database also notifies every replica of a change as it commits, and
     /// the check runs at once: the periodic one is the fallback for a notification missed
-    /// while the listening connection was down.
+    /// while the listening connection was down. Each check also forgets the webhooks this
+    /// replica knows, since another may have changed them.
     pub fn follow(&self, store: Store, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
         let rules = self.clone();
         tokio::spawn(async move {
@@ -126,6 +127,11 @@ impl Rules {
                 tokio::select! {
                     _ = tokio::time::sleep(every) => {}
                     _ = woken.recv() => {}
+                }
+                // Another replica may have changed a webhook (a SQLite database has one server,
+                // which forgets them as it changes them).
+                if store.backend() == crate::store::Backend::Postgres {
+                    store.forget_webhooks();
                 }
                 match store.failure_streaks().await {
                     Ok(streaks) => rules.take_stored_streaks(&streaks),

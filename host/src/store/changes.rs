@@ -1,16 +1,16 @@
-//! Plugin change notifications on PostgreSQL: the database sends `NOTIFY wasmdesk_plugins`
-//! (payload: the schema) when a change to the plugins commits (migration 0022), and a replica
-//! listening here hears of changes made through the others at once. A SQLite database has one
-//! server, which makes every change itself.
+//! Change notifications on PostgreSQL: the database sends `NOTIFY wasmdesk_changes` (payload:
+//! the schema) when a change to the plugins or the webhooks commits (migration 0022), and a
+//! replica listening here hears of changes made through the others at once. A SQLite database
+//! has one server, which makes every change itself.
 
 use sqlx::postgres::PgListener;
 
 use super::{Backend, Store, StoreError};
 
 /// The channel the database notifies on.
-const CHANNEL: &str = "wasmdesk_plugins";
+const CHANNEL: &str = "wasmdesk_changes";
 
-/// Changes to this database's plugins, as they commit.
+/// Changes to this database's plugins and webhooks, as they commit.
 pub struct PluginChanges {
     listener: PgListener,
     /// Notifications for other schemas of the same database (other desks) are not ours.
@@ -18,7 +18,7 @@ pub struct PluginChanges {
 }
 
 impl PluginChanges {
-    /// Waits for the next change to this desk's plugins, made through any replica. An error
+    /// Waits for the next change to this desk's plugins or webhooks, made through any replica. An error
     /// means the connection dropped: changes made meanwhile were missed, and the next call
     /// connects again.
     pub async fn next(&mut self) -> Result<(), StoreError> {
@@ -32,7 +32,7 @@ impl PluginChanges {
 }
 
 impl Store {
-    /// A feed of plugin changes, on PostgreSQL; `None` on SQLite.
+    /// A feed of plugin and webhook changes, on PostgreSQL; `None` on SQLite.
     pub async fn plugin_changes(&self) -> Result<Option<PluginChanges>, StoreError> {
         if self.backend != Backend::Postgres {
             return Ok(None);

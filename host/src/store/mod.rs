@@ -105,6 +105,8 @@ pub struct Store {
     /// Where it connected, for the PostgreSQL change feed's own connection.
     url: String,
     writers: tx::WriterQueue,
+    /// The active webhooks, read once and kept until they change.
+    webhooks: webhooks::WebhookDirectory,
 }
 
 impl Store {
@@ -256,6 +258,7 @@ impl Store {
             backend,
             url,
             writers: tx::WriterQueue::new(),
+            webhooks: webhooks::WebhookDirectory::default(),
         })
     }
 

@@ -22,6 +22,8 @@ use crate::domain::{
 /// An open transaction; see the module documentation.
 pub struct Tx {
     pub(super) turn: Turn,
+    /// The store's active webhooks, as far as it knows them.
+    pub(super) webhooks: super::webhooks::WebhookDirectory,
 }
 
 /// A transaction as the store's own modules use it: a connection in a transaction, holding (on
@@ -72,6 +74,7 @@ impl Store {
     pub async fn begin_write(&self) -> Result<Tx, StoreError> {
         Ok(Tx {
             turn: self.write_turn().await?,
+            webhooks: self.webhooks.clone(),
         })
     }
 
@@ -107,6 +110,7 @@ impl Store {
                 tx: self.pool.begin().await?,
                 _writer: None,
             },
+            webhooks: self.webhooks.clone(),
         })
     }
 }

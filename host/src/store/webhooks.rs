@@ -5,6 +5,7 @@
 //! claimable only when no earlier one of its ticket is still queued.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
@@ -64,6 +65,42 @@ fn name_conflict(name: &str) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
     move |error| conflict_or(error, &[("name", &format!("a webhook named {name:?}"))])
 }
 
+/// The active webhooks, kept in memory: a `notify-webhook` firing looks its webhook up on every
+/// ticket write, and a round trip to the database costs more than the rest of the firing (on
+/// SQLite every statement is a hand-off to the connection's thread and back). Forgotten when
+/// this process changes a webhook, and by [`crate::rules::Rules::follow`] when another replica
+/// may have (PostgreSQL notifies of every webhook change; the periodic check forgets it too).
+/// A delivery is queued only while its webhook is active in the database, whatever this says.
+#[derive(Clone, Default)]
+pub(super) struct WebhookDirectory(Arc<Mutex<Directory>>);
+
+#[derive(Default)]
+struct Directory {
+    active: Option<Arc<Vec<Webhook>>>,
+    /// Counts forgets, so that a list read before one is not kept after it.
+    generation: u64,
+}
+
+impl WebhookDirectory {
+    fn known(&self) -> (Option<Arc<Vec<Webhook>>>, u64) {
+        let directory = self.0.lock().expect("webhook directory lock");
+        (directory.active.clone(), directory.generation)
+    }
+
+    fn keep(&self, active: Arc<Vec<Webhook>>, read_at: u64) {
+        let mut directory = self.0.lock().expect("webhook directory lock");
+        if directory.generation == read_at {
+            directory.active = Some(active);
+        }
+    }
+
+    pub(super) fn forget(&self) {
+        let mut directory = self.0.lock().expect("webhook directory lock");
+        directory.active = None;
+        directory.generation += 1;
+    }
+}
+
 /// Queues a ticket write's deliveries (webhook id, body), in its transaction.
 pub(super) async fn queue_deliveries(
     conn: &mut AnyConnection,
@@ -72,9 +109,11 @@ pub(super) async fn queue_deliveries(
 ) -> Result<(), StoreError> {
     let now = now_millis();
     for (webhook_id, body) in deliveries {
-        sqlx::query(
+        // The webhook was looked up in memory: queue only if it is still there and active.
+        let queued = sqlx::query(
             "INSERT INTO webhook_deliveries (webhook_id, ticket_id, body, status, tries, \
-             next_attempt_at, created_at) VALUES ($1, $2, $3, 'queued', 0, $4, $4)",
+             next_attempt_at, created_at) SELECT $1, $2, $3, 'queued', 0, $4, $4 \
+             WHERE EXISTS (SELECT 1 FROM webhooks WHERE id = $1 AND active = 1)",
         )
         .bind(*webhook_id)
         .bind(ticket_id)
@@ -82,6 +121,13 @@ pub(super) async fn queue_deliveries(
         .bind(now)
         .execute(&mut *conn)
         .await?;
+        if queued.rows_affected() == 0 {
+            tracing::warn!(
+                webhook = webhook_id,
+                ticket = ticket_id,
+                "a webhook was deactivated or deleted as a trigger fired it: not delivered"
+            );
+        }
     }
     Ok(())
 }
@@ -105,18 +151,38 @@ impl Tx {
     /// its own.
     pub async fn webhook_for(&mut self, target: &str) -> Result<Option<Webhook>, StoreError> {
         let target = target.trim();
-        let row = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE (name = $1 OR endpoint = $1) AND active = 1 \
-             ORDER BY id LIMIT 1"
-        )))
-        .bind(target)
-        .fetch_optional(&mut *self.turn)
-        .await?;
-        row.as_ref().map(webhook_from_row).transpose()
+        let active = match self.webhooks.known() {
+            (Some(active), _) => active,
+            (None, generation) => {
+                let rows = sqlx::query(AssertSqlSafe(format!(
+                    "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE active = 1 ORDER BY id"
+                )))
+                .fetch_all(&mut *self.turn)
+                .await?;
+                let active = Arc::new(
+                    rows.iter()
+                        .map(webhook_from_row)
+                        .collect::<Result<Vec<_>, _>>()?,
+                );
+                self.webhooks.keep(active.clone(), generation);
+                active
+            }
+        };
+        // By name first (names are unique), else the oldest with that endpoint.
+        Ok(active
+            .iter()
+            .find(|webhook| webhook.name == target)
+            .or_else(|| active.iter().find(|webhook| webhook.endpoint == target))
+            .cloned())
     }
 }
 
 impl Store {
+    /// Forgets the active webhooks this process knows: another replica may have changed them.
+    pub fn forget_webhooks(&self) {
+        self.webhooks.forget();
+    }
+
     /// Every webhook, by name.
     pub async fn webhooks(&self) -> Result<Vec<Webhook>, StoreError> {
         let rows = sqlx::query(AssertSqlSafe(format!(
@@ -166,6 +232,7 @@ impl Store {
         .fetch_one(&self.pool)
         .await
         .map_err(name_conflict(&name))?;
+        self.webhooks.forget();
         Ok(CreatedWebhook {
             webhook: self.webhook(id).await?,
             signing_secret: secret,
@@ -196,6 +263,7 @@ impl Store {
         .execute(&self.pool)
         .await
         .map_err(name_conflict(&name))?;
+        self.webhooks.forget();
         self.webhook(id).await
     }
 
@@ -214,6 +282,7 @@ impl Store {
             return Err(StoreError::not_found(format!("webhook {id}")));
         }
         turn.commit().await?;
+        self.webhooks.forget();
         Ok(())
     }
 
