@@ -97,7 +97,7 @@ fn main() {
         write_rate(&store, &rules).await; // warm-up
         // The database grows as rounds go, so each round measures in the other order than the
         // one before: neither side always gets the bigger database.
-        const ROUNDS: usize = 4;
+        const ROUNDS: usize = 8;
         let mut ratios = Vec::new();
         for round in 0..ROUNDS {
             let (mut without, mut with) = (0.0, 0.0);
