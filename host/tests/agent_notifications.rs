@@ -261,6 +261,8 @@ async fn a_vip_escalation_emails_the_groups_agents_through_the_relay() {
             "{}",
             email.data
         );
+        let message_id = format!("Message-ID: <wasmdesk-notification-{}-", notification["id"]);
+        assert!(email.data.contains(&message_id), "{}", email.data);
         let ticket_header = format!("X-Wasmdesk-Ticket-Id: {}", ticket["id"]);
         assert!(email.data.contains(&ticket_header), "{}", email.data);
         assert!(

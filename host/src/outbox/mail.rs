@@ -154,10 +154,19 @@ impl Courier for MailCourier {
     }
 }
 
-/// The email: plain text, marked as sent by a machine so that auto-responders stay quiet.
+/// The email: plain text, marked as sent by a machine so that auto-responders stay quiet. Its
+/// `Message-ID` is the same on every try, so a mail system that got a repeat (at least once)
+/// can tell.
 fn message(from: &Mailbox, notification: &ClaimedNotification) -> Result<Message, String> {
+    let message_id = format!(
+        "<wasmdesk-notification-{}-{}@{}>",
+        notification.id,
+        notification.created_at.0,
+        from.email.domain()
+    );
     let mut builder = Message::builder()
         .from(from.clone())
+        .message_id(Some(message_id))
         .subject(notification.subject.clone())
         .header(ContentType::TEXT_PLAIN)
         .header(AutoSubmitted)
