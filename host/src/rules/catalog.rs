@@ -128,15 +128,16 @@ impl Rules {
                     _ = tokio::time::sleep(every) => {}
                     _ = woken.recv() => {}
                 }
-                // Another replica may have changed a webhook (a SQLite database has one server,
-                // which forgets them as it changes them).
+                // Another replica may have changed a webhook, or failed or run cleanly a plugin.
+                // (A SQLite database has one server: it forgets webhooks as it changes them, and
+                // its own count is the whole streak.)
                 if store.backend() == crate::store::Backend::Postgres {
                     store.forget_webhooks();
-                }
-                match store.failure_streaks().await {
-                    Ok(streaks) => rules.take_stored_streaks(&streaks),
-                    Err(error) => {
-                        tracing::warn!(%error, "could not read the plugins' failure streaks")
+                    match store.failure_streaks().await {
+                        Ok(streaks) => rules.take_stored_streaks(&streaks),
+                        Err(error) => {
+                            tracing::warn!(%error, "could not read the plugins' failure streaks")
+                        }
                     }
                 }
                 let now = match store.plugins_fingerprint().await {

@@ -12,9 +12,10 @@
 //! Replicas share the streak through the database: each failing write counts itself in the
 //! plugin's row in its own transaction (the count there decides the disable, whichever replicas
 //! served the writes), a clean write ends it there, and each replica learns the stored streak
-//! when it counts one and, through [`crate::rules::Rules::follow`], every second. Within one
-//! process the bound above is exact; across replicas it can be passed by the evaluations the
-//! others were running when the streak reached the limit.
+//! when it counts one (a longer one only) and, on PostgreSQL through
+//! [`crate::rules::Rules::follow`], every second. Within one process the bound above is exact;
+//! across replicas it can be passed by the evaluations the others were running when the streak
+//! reached the limit, or whose failures had not committed when a replica read the streak.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -54,8 +55,19 @@ impl Health {
         self.state.lock().expect("health lock").failing_writes
     }
 
+    /// Takes a streak counted in the database that is longer than this process knows (other
+    /// replicas' failures). Never shortens it: this process's own failures are counted here
+    /// when they happen and in the database only when their writes commit.
+    pub fn counted_elsewhere(&self, failing_writes: u32) {
+        let mut state = self.state.lock().expect("health lock");
+        if failing_writes > state.failing_writes {
+            state.failing_writes = failing_writes;
+        }
+    }
+
     /// Takes the streak as stored, counted by every replica; a reset there (a clean write on
-    /// another replica, an admin's verdict) ends it here too.
+    /// another replica, an admin's verdict) ends it here too. For replicas' periodic check only:
+    /// a failure of this process whose write has not committed yet is not in the stored count.
     pub fn stored(&self, failing_writes: u32) {
         let mut state = self.state.lock().expect("health lock");
         if state.failing_writes != failing_writes {

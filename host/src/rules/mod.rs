@@ -369,7 +369,7 @@ impl Rules {
         for id in std::mem::take(&mut decision.failed) {
             let streak = tx.count_failing_write(id).await?;
             let Some(plugin) = plugin(id) else { continue };
-            plugin.health.stored(streak);
+            plugin.health.counted_elsewhere(streak);
             let decided = decision
                 .disabled
                 .iter()
