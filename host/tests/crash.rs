@@ -307,6 +307,34 @@ fn a_bulk_job_killed_midway_finishes_after_a_restart_on_postgres() {
     on_postgres("crash_job", kill_mid_job);
 }
 
+/// Reads one webhook request from `stream`: its `X-Wasmdesk-Delivery-Id` (empty without one);
+/// `None` when the connection closed first.
+fn read_delivery(stream: &std::net::TcpStream) -> Option<String> {
+    use std::io::{BufRead, BufReader, Read};
+    let mut reader = BufReader::new(stream);
+    let (mut length, mut delivery) = (0usize, String::new());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return None;
+        }
+        let lower = line.to_ascii_lowercase();
+        if let Some(value) = lower.strip_prefix("content-length:") {
+            length = value.trim().parse().unwrap_or(0);
+        }
+        if let Some(value) = lower.strip_prefix("x-wasmdesk-delivery-id:") {
+            delivery = value.trim().to_string();
+        }
+        if line == "\r\n" {
+            break;
+        }
+    }
+    let mut body = vec![0; length];
+    let _ = reader.read_exact(&mut body);
+    Some(delivery)
+}
+
 /// A webhook receiver on loopback (a plain HTTP/1.1 server on a thread): it answers 503 until
 /// told to take deliveries, then 200, and counts each `X-Wasmdesk-Delivery-Id` it took.
 struct Receiver {
@@ -316,7 +344,7 @@ struct Receiver {
 }
 
 fn receiver() -> Receiver {
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::Write;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     let taking = Arc::new(Mutex::new(false));
@@ -326,27 +354,9 @@ fn receiver() -> Receiver {
         for stream in listener.incoming().flatten() {
             let (taking, taken) = (taking_.clone(), taken_.clone());
             std::thread::spawn(move || {
-                let mut reader = BufReader::new(&stream);
-                let (mut length, mut delivery) = (0usize, String::new());
-                let mut line = String::new();
-                loop {
-                    line.clear();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let lower = line.to_ascii_lowercase();
-                    if let Some(value) = lower.strip_prefix("content-length:") {
-                        length = value.trim().parse().unwrap_or(0);
-                    }
-                    if let Some(value) = lower.strip_prefix("x-wasmdesk-delivery-id:") {
-                        delivery = value.trim().to_string();
-                    }
-                    if line == "\r\n" {
-                        break;
-                    }
-                }
-                let mut body = vec![0; length];
-                let _ = reader.read_exact(&mut body);
+                let Some(delivery) = read_delivery(&stream) else {
+                    return;
+                };
                 let status = if *taking.lock().unwrap() {
                     *taken.lock().unwrap().entry(delivery).or_insert(0) += 1;
                     "200 OK"
@@ -465,10 +475,11 @@ fn two_replicas_deliver_every_firing_once_at_a_time_when_one_is_killed_mid_deliv
 
 fn two_replicas_one_killed(database: &str) {
     use std::collections::{HashMap, HashSet};
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::Write;
 
-    // The receiver: 300 ms per delivery, so that both replicas have deliveries in flight; counts each delivery id taken, and any id that
-    // arrives while a request with the same id is still being answered.
+    // The receiver: 300 ms per delivery, so that both replicas have deliveries in flight.
+    // It counts each delivery id taken, and any id that arrives while a request with the same
+    // id is still being answered.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let endpoint = format!("http://{}/hook", listener.local_addr().unwrap());
     let taken = Arc::new(Mutex::new(HashMap::<String, u32>::new()));
@@ -481,27 +492,9 @@ fn two_replicas_one_killed(database: &str) {
             let (taken, in_flight, overlapping) =
                 (taken_.clone(), in_flight_.clone(), overlapping_.clone());
             std::thread::spawn(move || {
-                let mut reader = BufReader::new(&stream);
-                let (mut length, mut delivery) = (0usize, String::new());
-                let mut line = String::new();
-                loop {
-                    line.clear();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let lower = line.to_ascii_lowercase();
-                    if let Some(value) = lower.strip_prefix("content-length:") {
-                        length = value.trim().parse().unwrap_or(0);
-                    }
-                    if let Some(value) = lower.strip_prefix("x-wasmdesk-delivery-id:") {
-                        delivery = value.trim().to_string();
-                    }
-                    if line == "\r\n" {
-                        break;
-                    }
-                }
-                let mut body = vec![0; length];
-                let _ = reader.read_exact(&mut body);
+                let Some(delivery) = read_delivery(&stream) else {
+                    return;
+                };
                 if !in_flight.lock().unwrap().insert(delivery.clone()) {
                     *overlapping.lock().unwrap() += 1;
                 }

@@ -43,6 +43,27 @@ fn retail_bytes() -> Vec<u8> {
         .to_vec()
 }
 
+/// Two replicas (store and engine each, bundled plugins) on one fresh schema of the test
+/// PostgreSQL database, with its URL and the schema; `None` without PostgreSQL.
+async fn replicas(name: &str) -> Option<(String, String, [(Store, Rules); 2])> {
+    let url = std::env::var("WASMDESK_TEST_DATABASE_URL").ok()?;
+    let schema = format!("{name}_{}", std::process::id());
+    let store_a = Store::connect_in_schema(&url, &schema).await.unwrap();
+    let store_b = Store::connect_in_schema(&url, &schema).await.unwrap();
+    let rules_a = common::bundled_rules(&store_a).await;
+    let rules_b = common::bundled_rules(&store_b).await;
+    Some((url, schema, [(store_a, rules_a), (store_b, rules_b)]))
+}
+
+async fn drop_schema(url: &str, schema: &str) {
+    let pool = sqlx::PgPool::connect(url).await.unwrap();
+    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP SCHEMA \"{schema}\" CASCADE"
+    )))
+    .execute(&pool)
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bundled_plugins_are_installed_on_first_start_and_admins_manage_them() {
     for (store, _dir) in common::stores("plugins_api").await {
@@ -694,14 +715,11 @@ async fn two_replicas_starting_at_once_migrate_and_install_once() {
 /// made through replica A are applied by replica B, which was not told.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plugin_change_through_one_replica_is_applied_by_the_other() {
-    let Ok(url) = std::env::var("WASMDESK_TEST_DATABASE_URL") else {
+    let Some((url, schema, [(store_a, rules_a), (store_b, rules_b)])) =
+        replicas("t_replicas").await
+    else {
         return; // one process owns a SQLite file
     };
-    let schema = format!("t_replicas_{}", std::process::id());
-    let store_a = Store::connect_in_schema(&url, &schema).await.unwrap();
-    let store_b = Store::connect_in_schema(&url, &schema).await.unwrap();
-    let rules_a = common::bundled_rules(&store_a).await;
-    let rules_b = common::bundled_rules(&store_b).await;
     let following = rules_b.follow(store_b.clone(), std::time::Duration::from_secs(1));
     let a = Desk::start(store_a, None, rules_a, limits()).await;
     let b = Desk::start(store_b, None, rules_b, limits()).await;
@@ -752,12 +770,7 @@ async fn a_plugin_change_through_one_replica_is_applied_by_the_other() {
         "replica B applied: a disable after {disabled:?}, a configuration after {configured:?}"
     );
     following.abort();
-    let pool = sqlx::PgPool::connect(&url).await.unwrap();
-    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP SCHEMA \"{schema}\" CASCADE"
-    )))
-    .execute(&pool)
-    .await;
+    drop_schema(&url, &schema).await;
 }
 
 /// The failure streak is the desk's, not a replica's: a misconfigured plugin failing on writes
@@ -765,14 +778,10 @@ async fn a_plugin_change_through_one_replica_is_applied_by_the_other() {
 /// whichever replica served it; a clean write on either ends the streak for both.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replicas_count_a_plugins_failure_streak_together() {
-    let Ok(url) = std::env::var("WASMDESK_TEST_DATABASE_URL") else {
+    let Some((url, schema, [(store_a, rules_a), (store_b, rules_b)])) = replicas("t_streaks").await
+    else {
         return; // one process owns a SQLite file
     };
-    let schema = format!("t_streaks_{}", std::process::id());
-    let store_a = Store::connect_in_schema(&url, &schema).await.unwrap();
-    let store_b = Store::connect_in_schema(&url, &schema).await.unwrap();
-    let rules_a = common::bundled_rules(&store_a).await;
-    let rules_b = common::bundled_rules(&store_b).await;
     let every = Duration::from_millis(200);
     let following_a = rules_a.follow(store_a.clone(), every);
     let following_b = rules_b.follow(store_b.clone(), every);
@@ -834,12 +843,7 @@ async fn replicas_count_a_plugins_failure_streak_together() {
     }
     following_a.abort();
     following_b.abort();
-    let pool = sqlx::PgPool::connect(&url).await.unwrap();
-    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP SCHEMA \"{schema}\" CASCADE"
-    )))
-    .execute(&pool)
-    .await;
+    drop_schema(&url, &schema).await;
 }
 
 /// On PostgreSQL the database notifies replicas of a plugin change as it commits: replica B,
@@ -847,14 +851,10 @@ async fn replicas_count_a_plugins_failure_streak_together() {
 /// applies a disable made through A, at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replica_hears_of_a_plugin_change_as_it_commits() {
-    let Ok(url) = std::env::var("WASMDESK_TEST_DATABASE_URL") else {
+    let Some((url, schema, [(store_a, rules_a), (store_b, rules_b)])) = replicas("t_notify").await
+    else {
         return; // one process owns a SQLite file
     };
-    let schema = format!("t_notify_{}", std::process::id());
-    let store_a = Store::connect_in_schema(&url, &schema).await.unwrap();
-    let store_b = Store::connect_in_schema(&url, &schema).await.unwrap();
-    let rules_a = common::bundled_rules(&store_a).await;
-    let rules_b = common::bundled_rules(&store_b).await;
     let following = rules_b.follow(store_b.clone(), Duration::from_secs(3600));
     let a = Desk::start(store_a, None, rules_a, limits()).await;
     let b = Desk::start(store_b, None, rules_b, limits()).await;
@@ -907,10 +907,5 @@ async fn a_replica_hears_of_a_plugin_change_as_it_commits() {
         started.elapsed()
     );
     following.abort();
-    let pool = sqlx::PgPool::connect(&url).await.unwrap();
-    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP SCHEMA \"{schema}\" CASCADE"
-    )))
-    .execute(&pool)
-    .await;
+    drop_schema(&url, &schema).await;
 }

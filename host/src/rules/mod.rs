@@ -380,23 +380,12 @@ impl Rules {
             {
                 continue;
             }
-            let reason = format!("it failed on {streak} ticket writes in a row");
-            tracing::warn!(
-                plugin = plugin.name(),
-                streak,
-                "plugin disabled: it kept failing (counted by every replica)"
-            );
-            metrics::counter!("wasmdesk_plugins_disabled_total").increment(1);
-            if let Some(run) = decision
+            let run = decision
                 .runs
                 .iter_mut()
                 .rev()
-                .find(|run| run.plugin == plugin.name() && run.outcome == RunOutcome::Failed)
-            {
-                let error = run.error.take().unwrap_or_default();
-                run.error = Some(format!("{error}; the plugin is now disabled: {reason}"));
-            }
-            decision.disabled.push((id, reason));
+                .find(|run| run.plugin == plugin.name() && run.outcome == RunOutcome::Failed);
+            decision.disabled.push((id, disable(plugin, streak, run)));
         }
         for id in std::mem::take(&mut decision.recovered) {
             tx.end_failure_streak(id).await?;
@@ -576,19 +565,7 @@ impl Rules {
                                 &plugin.enabled,
                                 self.failure_limit,
                             ) {
-                                let reason =
-                                    format!("it failed on {writes} ticket writes in a row");
-                                tracing::warn!(
-                                    plugin = plugin.name(),
-                                    writes,
-                                    "plugin disabled: it kept failing"
-                                );
-                                metrics::counter!("wasmdesk_plugins_disabled_total").increment(1);
-                                run.error = Some(format!(
-                                    "{}; the plugin is now disabled: {reason}",
-                                    error
-                                ));
-                                disabled.push((plugin.id, reason));
+                                disabled.push((plugin.id, disable(plugin, writes, Some(&mut run))));
                             }
                         }
                         runs.push(run);
@@ -706,6 +683,23 @@ impl Rules {
 
 /// Later triggers of a cycle see the custom values earlier ones set on the requester and the
 /// organization, as they will be stored.
+/// Disables `plugin` for failing on `writes` ticket writes in a row: logs and counts it, says so
+/// in the failed `run`'s error, and returns the reason stored with the plugin.
+fn disable(plugin: &InstalledPlugin, writes: u32, run: Option<&mut NewRuleRun>) -> String {
+    let reason = format!("it failed on {writes} ticket writes in a row");
+    tracing::warn!(
+        plugin = plugin.name(),
+        writes,
+        "plugin disabled: it kept failing"
+    );
+    metrics::counter!("wasmdesk_plugins_disabled_total").increment(1);
+    if let Some(run) = run {
+        let error = run.error.take().unwrap_or_default();
+        run.error = Some(format!("{error}; the plugin is now disabled: {reason}"));
+    }
+    reason
+}
+
 fn show_field_writes(
     effects: &SideEffects,
     requester: &mut EventUser,
