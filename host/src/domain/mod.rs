@@ -4,6 +4,7 @@
 pub mod action;
 pub mod audit;
 pub mod contact;
+pub mod customer_type;
 pub mod event;
 pub mod field_definition;
 pub mod fields;
@@ -12,6 +13,7 @@ pub mod installation;
 pub mod job;
 pub mod notification;
 pub mod organization;
+pub mod panel;
 pub mod plugin;
 pub mod problems;
 pub mod queue;
@@ -25,6 +27,7 @@ pub mod webhook;
 
 pub use action::{Action, AgentNotification, WebhookCall};
 pub use audit::{Audit, AuditDraft, AuditEvent};
+pub use customer_type::{CustomerType, CustomerTypeDraft};
 pub use event::{
     Actor, Change, Event, EventComment, EventKind, EventOrganization, EventTicket, EventUser,
 };

@@ -33,6 +33,8 @@ pub enum Criterion {
     Email(String),
     ExternalId(String),
     Phone(String),
+    /// Customers of this type (`type:vip` in a user search, `customer_type:vip` anywhere).
+    CustomerType(String),
     /// A custom field compared with a value (read by the field's type when searching).
     Field {
         key: String,
@@ -99,6 +101,7 @@ fn parse_term(term: &str) -> Result<Criterion, String> {
         "email" => exact(|value| Criterion::Email(value.to_lowercase())),
         "external_id" => exact(Criterion::ExternalId),
         "phone" => exact(Criterion::Phone),
+        "type" | "customer_type" => exact(|value| Criterion::CustomerType(value.to_lowercase())),
         _ => Ok(Criterion::Field {
             key: key.to_string(),
             comparison,

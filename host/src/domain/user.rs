@@ -38,6 +38,10 @@ pub struct User {
     pub tags: Vec<String>,
     /// The id of this person in another system (CRM, shop); unique across users.
     pub external_id: Option<String>,
+    /// The customer's type (see `/api/v2/customer_types`), by name, e.g. `vip`; staff have none.
+    #[serde(rename = "type")]
+    #[schema(rename = "type")]
+    pub customer_type: Option<String>,
     /// Custom values by field key, e.g. `{"service_level": "platinum"}`.
     #[serde(serialize_with = "serialize_plain")]
     #[schema(value_type = Object)]
@@ -66,6 +70,10 @@ pub struct UserDraft {
     pub tags: Option<Vec<String>>,
     #[serde(default, deserialize_with = "double_option")]
     pub external_id: Option<Option<String>>,
+    /// A customer type's name (see `/api/v2/customer_types`); `null` clears it.
+    #[serde(default, rename = "type", deserialize_with = "double_option")]
+    #[schema(rename = "type")]
+    pub customer_type: Option<Option<String>>,
     /// Custom values by field key; `null` clears one.
     #[serde(default)]
     #[schema(value_type = Object)]
@@ -95,6 +103,8 @@ pub struct UserChanges {
     pub organization_id: Option<Option<i64>>,
     pub tags: Option<Vec<String>>,
     pub external_id: Option<Option<String>>,
+    /// A customer type's name, lowercase (resolved against the desk's types by the store).
+    pub customer_type: Option<Option<String>>,
     pub user_fields: Map<String, Value>,
 }
 
@@ -160,6 +170,19 @@ impl UserDraft {
             Some(Some(id)) => Some(Some(id.trim().to_string())),
             other => other.map(|_| None),
         };
+        let customer_type = match self.customer_type {
+            Some(Some(name)) => {
+                let name = name.trim().to_lowercase();
+                match super::customer_type::check_type_name(&name) {
+                    Ok(()) => Some(Some(name)),
+                    Err(reason) => {
+                        problems.add("type", reason);
+                        None
+                    }
+                }
+            }
+            other => other.map(|_| None),
+        };
         problems.into_result(UserChanges {
             name,
             email,
@@ -168,6 +191,7 @@ impl UserDraft {
             organization_id: self.organization_id,
             tags,
             external_id,
+            customer_type,
             user_fields: self.user_fields,
         })
     }

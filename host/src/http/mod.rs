@@ -5,6 +5,7 @@
 pub mod auth;
 mod channels;
 pub mod connections;
+mod customer_types;
 pub mod error;
 pub mod extract;
 mod fields;
@@ -15,6 +16,7 @@ mod memberships;
 mod notifications;
 mod operations;
 mod organizations;
+mod panels;
 mod plugins;
 mod portal;
 mod queues;
@@ -151,6 +153,8 @@ fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(operations::routes())
         .merge(users::routes())
+        .merge(customer_types::routes())
+        .merge(panels::routes())
         .merge(organizations::routes())
         .merge(fields::routes())
         .merge(groups::routes())

@@ -3,6 +3,7 @@
 
 mod audits;
 mod changes;
+mod customer_types;
 mod export;
 mod fields;
 mod groups;
@@ -11,6 +12,7 @@ mod intake;
 mod jobs;
 mod notifications;
 mod organizations;
+mod panels;
 mod outbox;
 mod plugins;
 mod portal;

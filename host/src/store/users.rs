@@ -34,8 +34,10 @@ fn user_conflict(error: sqlx::Error) -> StoreError {
 }
 
 const USER_SELECT: &str = "SELECT u.id, u.name, u.email, u.phone, u.role, u.organization_id, \
-     u.tags, u.external_id, u.created_at, u.updated_at, f.key AS field_key, v.value AS field_value \
-     FROM users u LEFT JOIN user_field_values v ON v.user_id = u.id \
+     u.tags, u.external_id, ct.name AS customer_type, u.created_at, u.updated_at, \
+     f.key AS field_key, v.value AS field_value \
+     FROM users u LEFT JOIN customer_types ct ON ct.id = u.customer_type_id \
+     LEFT JOIN user_field_values v ON v.user_id = u.id \
      LEFT JOIN user_fields f ON f.id = v.field_id";
 
 /// Folds joined rows (one per custom value) into users, in row order.
@@ -55,6 +57,7 @@ fn users_from_rows(rows: &[sqlx::any::AnyRow]) -> Result<Vec<User>, StoreError> 
                 organization_id: row.try_get("organization_id")?,
                 tags: tags_from_column(&tags)?,
                 external_id: row.try_get("external_id")?,
+                customer_type: row.try_get("customer_type")?,
                 user_fields: CustomValues::new(),
                 created_at: Timestamp(row.try_get("created_at")?),
                 updated_at: Timestamp(row.try_get("updated_at")?),
@@ -80,6 +83,7 @@ struct UserRecord {
     organization_id: Option<i64>,
     tags: Vec<String>,
     external_id: Option<String>,
+    customer_type_id: Option<i64>,
 }
 
 /// Users matching `condition` (our own SQL, values bound), in id order.
@@ -244,6 +248,16 @@ impl Store {
                     binds.push(Bind::Text(id.clone()));
                     conditions.push(format!("external_id = ${}", binds.len()));
                 }
+                Criterion::CustomerType(name) => {
+                    let mut conn = self.conn().await?;
+                    if let Some(id) =
+                        super::customer_types::resolve(&mut conn, name, "query", &mut problems)
+                            .await?
+                    {
+                        binds.push(Bind::Int(id));
+                        conditions.push(format!("customer_type_id = ${}", binds.len()));
+                    }
+                }
                 Criterion::Phone(raw) => match crate::domain::contact::normalize_phone(raw) {
                     Ok(phone) => {
                         binds.push(Bind::Text(phone));
@@ -347,6 +361,7 @@ impl Store {
         let email = changes.email.flatten();
         let role = changes.role.unwrap_or(UserRole::EndUser);
         let tx = &mut tx.turn;
+        let customer_type_id = customer_type_id(tx, role, changes.customer_type.flatten()).await?;
         let organization_id = match (changes.organization_id, &email) {
             (Some(chosen), _) => chosen,
             (None, Some(email)) if role == UserRole::EndUser => {
@@ -365,12 +380,13 @@ impl Store {
             organization_id,
             tags: changes.tags.unwrap_or_default(),
             external_id: changes.external_id.flatten(),
+            customer_type_id,
         };
         let now = now_millis();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (name, email, email_domain, phone, role, organization_id, tags, \
-             external_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
-             RETURNING id",
+             external_id, customer_type_id, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
         )
         .bind(&record.name)
         .bind(&record.email)
@@ -380,6 +396,7 @@ impl Store {
         .bind(record.organization_id)
         .bind(tags_to_column(&record.tags))
         .bind(&record.external_id)
+        .bind(record.customer_type_id)
         .bind(now)
         .fetch_one(&mut **tx)
         .await
@@ -435,19 +452,29 @@ impl Store {
                     .map(|(_, domain)| domain.to_string()),
             ),
         };
+        let role = changes.role.unwrap_or(current.role);
+        // Staff have no customer type: one who becomes an agent loses theirs.
+        let customer_type = match changes.customer_type {
+            Some(chosen) => chosen,
+            None if role.is_staff() => None,
+            None => current.customer_type.clone(),
+        };
+        let customer_type_id = customer_type_id(tx, role, customer_type).await?;
         let record = UserRecord {
             name: changes.name.unwrap_or(current.name),
             email,
             email_domain,
             phone: changes.phone.unwrap_or(current.phone),
-            role: changes.role.unwrap_or(current.role),
+            role,
             organization_id: changes.organization_id.unwrap_or(current.organization_id),
             tags: changes.tags.unwrap_or(current.tags),
             external_id: changes.external_id.unwrap_or(current.external_id),
+            customer_type_id,
         };
         sqlx::query(
             "UPDATE users SET name = $1, email = $2, email_domain = $3, phone = $4, role = $5, \
-             organization_id = $6, tags = $7, external_id = $8, updated_at = $9 WHERE id = $10",
+             organization_id = $6, tags = $7, external_id = $8, customer_type_id = $9, \
+             updated_at = $10 WHERE id = $11",
         )
         .bind(&record.name)
         .bind(&record.email)
@@ -457,6 +484,7 @@ impl Store {
         .bind(record.organization_id)
         .bind(tags_to_column(&record.tags))
         .bind(&record.external_id)
+        .bind(record.customer_type_id)
         .bind(now_millis())
         .bind(id)
         .execute(&mut **tx)
@@ -545,6 +573,7 @@ impl Store {
         let mut problems = Problems::default();
         let fields = self.fields(FieldScope::User).await?;
         let definitions: Vec<_> = fields.iter().map(|f| f.definition.clone()).collect();
+        let types = self.customer_types().await?;
         let mut records = Vec::with_capacity(drafts.len());
         let mut seen = HashSet::new();
         for (index, draft) in drafts.into_iter().enumerate() {
@@ -571,6 +600,24 @@ impl Store {
             {
                 problems.add(&format!("{prefix}email"), "appears twice in the batch");
             }
+            let role = changes.role.unwrap_or(UserRole::EndUser);
+            let customer_type_id = match changes.customer_type.flatten() {
+                Some(name) => match types.iter().find(|t| t.name == name) {
+                    Some(found) if !role.is_staff() => Some(found.id),
+                    Some(_) => {
+                        problems.add(&format!("{prefix}type"), STAFF_HAVE_NO_TYPE);
+                        None
+                    }
+                    None => {
+                        problems.add(
+                            &format!("{prefix}type"),
+                            super::customer_types::unknown(&name, &types),
+                        );
+                        None
+                    }
+                },
+                None => None,
+            };
             let (Ok(values), Some(name)) = (values, name) else {
                 continue;
             };
@@ -580,10 +627,11 @@ impl Store {
                     email_domain: email.as_ref().map(|e| e.domain().to_string()),
                     email: email.map(|e| e.as_str().to_string()),
                     phone: changes.phone.flatten(),
-                    role: changes.role.unwrap_or(UserRole::EndUser),
+                    role,
                     organization_id: changes.organization_id.flatten(),
                     tags: changes.tags.unwrap_or_default(),
                     external_id: changes.external_id.flatten(),
+                    customer_type_id,
                 },
                 by_field_id(&fields, values),
             ));
@@ -595,13 +643,14 @@ impl Store {
         let mut tx = self.write_turn().await?;
         let mut ids = Vec::with_capacity(records.len());
         // 1,000 placeholders a statement; see `bulk_placeholders`.
-        for chunk in records.chunks(100) {
+        for chunk in records.chunks(90) {
             let rows: Vec<String> = (0..chunk.len())
-                .map(|row| format!("({})", bulk_placeholders(self.backend, row * 10 + 1, 10)))
+                .map(|row| format!("({})", bulk_placeholders(self.backend, row * 11 + 1, 11)))
                 .collect();
             let sql = format!(
                 "INSERT INTO users (name, email, email_domain, phone, role, organization_id, \
-                 tags, external_id, created_at, updated_at) VALUES {} RETURNING id",
+                 tags, external_id, customer_type_id, created_at, updated_at) VALUES {} \
+                 RETURNING id",
                 rows.join(", ")
             );
             let mut query = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql));
@@ -615,6 +664,7 @@ impl Store {
                     .bind(record.organization_id)
                     .bind(tags_to_column(&record.tags))
                     .bind(record.external_id.clone())
+                    .bind(record.customer_type_id)
                     .bind(now)
                     .bind(now);
             }
@@ -660,6 +710,31 @@ impl Store {
             }
         }
     }
+}
+
+const STAFF_HAVE_NO_TYPE: &str =
+    "only customers (role end-user) have a customer type; send \"type\": null for agents";
+
+/// The id of the customer type named `name` for a user of `role`: a problem (422) when the
+/// name is unknown or the user is staff.
+async fn customer_type_id(
+    conn: &mut AnyConnection,
+    role: UserRole,
+    name: Option<String>,
+) -> Result<Option<i64>, StoreError> {
+    let Some(name) = name else {
+        return Ok(None);
+    };
+    let mut problems = Problems::default();
+    if role.is_staff() {
+        problems.add("type", STAFF_HAVE_NO_TYPE);
+        return Err(problems.into());
+    }
+    let id = super::customer_types::resolve(conn, &name, "type", &mut problems).await?;
+    if !problems.is_empty() {
+        return Err(problems.into());
+    }
+    Ok(id)
 }
 
 type CustomRead = (
