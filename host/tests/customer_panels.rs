@@ -351,6 +351,22 @@ async fn a_panel_shows_what_admins_configured_and_never_an_inactive_field() {
             !keys(&config).iter().any(|(key, _)| key == "user_fields.secret_note"),
             "{config}"
         );
+        // Nor does the user show the value, which is what the rules engine reads too
+        // (plugins never see it); it is kept, and back when the field is active again.
+        let user = desk
+            .ok(Method::GET, &format!("/api/v2/users/{ada_id}"), None)
+            .await;
+        assert_eq!(user["user"]["user_fields"], json!({"service_level": "platinum"}));
+        desk.ok(
+            Method::PUT,
+            &format!("/api/v2/user_fields/{secret_id}"),
+            Some(json!({"user_field": {"active": true}})),
+        )
+        .await;
+        let user = desk
+            .ok(Method::GET, &format!("/api/v2/users/{ada_id}"), None)
+            .await;
+        assert_eq!(user["user"]["user_fields"]["secret_note"], "psst");
         let _ = level;
 
         // The organization's panel: its domains among the standard properties.

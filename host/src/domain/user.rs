@@ -42,7 +42,8 @@ pub struct User {
     #[serde(rename = "type")]
     #[schema(rename = "type")]
     pub customer_type: Option<String>,
-    /// Custom values by field key, e.g. `{"service_level": "platinum"}`.
+    /// Custom values by field key, e.g. `{"service_level": "platinum"}`. Only active fields':
+    /// an inactive field's value is kept but shown to no one (nor to plugins) until reactivated.
     #[serde(serialize_with = "serialize_plain")]
     #[schema(value_type = Object)]
     pub user_fields: CustomValues,

@@ -19,7 +19,7 @@ const ORGANIZATION_SELECT: &str = "SELECT o.id, o.name, o.notes, o.tags, o.creat
       WHERE d.organization_id = o.id) AS domains \
      FROM organizations o \
      LEFT JOIN organization_field_values v ON v.organization_id = o.id \
-     LEFT JOIN organization_fields f ON f.id = v.field_id";
+     LEFT JOIN organization_fields f ON f.id = v.field_id AND f.active = 1";
 
 fn name_conflict(name: &str) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
     move |error| {

@@ -38,7 +38,7 @@ const USER_SELECT: &str = "SELECT u.id, u.name, u.email, u.phone, u.role, u.orga
      f.key AS field_key, v.value AS field_value \
      FROM users u LEFT JOIN customer_types ct ON ct.id = u.customer_type_id \
      LEFT JOIN user_field_values v ON v.user_id = u.id \
-     LEFT JOIN user_fields f ON f.id = v.field_id";
+     LEFT JOIN user_fields f ON f.id = v.field_id AND f.active = 1";
 
 /// Folds joined rows (one per custom value) into users, in row order.
 fn users_from_rows(rows: &[sqlx::any::AnyRow]) -> Result<Vec<User>, StoreError> {
