@@ -5,6 +5,7 @@
 //! `store` → `domain`.
 
 pub mod cli;
+pub mod console;
 pub mod domain;
 pub mod http;
 pub mod intake;

@@ -1016,6 +1016,7 @@ const EXPECTED_ROUTES: &[&str] = &[
     "GET /api/v2/users/{id}/panel",
     "GET /api/v2/organizations/{id}/panel",
     "GET /api/v2/rule_runs",
+    "GET /api/v2/plugins/{id}/activity",
     "GET /api/v2/plugins",
     "POST /api/v2/plugins",
     "GET /api/v2/plugins/{id}",

@@ -194,6 +194,8 @@ pub fn app_with(store: Store, rules: Rules, options: HttpOptions) -> Router {
         .rate_limit_per_minute
         .map(rate_limit::RateLimiter::new);
     let portal_limiter = rate_limit::RateLimiter::new(options.portal_rate_limit_per_minute);
+    let secure_cookies = options.public_url.starts_with("https://");
+    let upload_bytes = rules.runtime().limits().component_bytes;
     crate::outbox::start(store.clone(), options.deliveries);
     if let Some(relay) = options.mail_relay.clone() {
         crate::outbox::start_mail(store.clone(), options.deliveries, relay);
@@ -240,7 +242,9 @@ pub fn app_with(store: Store, rules: Rules, options: HttpOptions) -> Router {
         None => router,
     };
     // Outside the router: the path must be rewritten before routing.
-    Router::new().fallback_service(router.map_request(without_json_suffix))
+    let api = Router::new().fallback_service(router.map_request(without_json_suffix));
+    // The web console at `/`, a client of the API in process; everything else is the API's.
+    crate::console::router(api.clone(), secure_cookies, upload_bytes).fallback_service(api)
 }
 
 /// The one route whose own name ends in `.json`.

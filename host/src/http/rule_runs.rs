@@ -9,15 +9,77 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
-use super::auth::Agent;
+use super::auth::{Admin, Agent};
 use super::error::{ApiError, ApiResult, ErrorBody};
-use super::extract::{PageParams, QueryParams, RequestUrl};
+use super::extract::{Id, PageParams, QueryParams, RequestUrl};
 use crate::domain::Timestamp;
-use crate::domain::rule_run::{RuleRun, RunOutcome};
+use crate::domain::rule_run::{HourOfRuns, RuleRun, RunOutcome, hourly};
 use crate::store::RuleRunFilter;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list))
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(activity))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ActivityParams {
+    /// How many hours back, 1 to 168 (default 24).
+    #[param(value_type = Option<i64>)]
+    hours: Option<String>,
+}
+
+/// Most audit rows one activity summary reads (the newest).
+const ACTIVITY_SAMPLE: i64 = 100_000;
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PluginActivity {
+    plugin: String,
+    /// Oldest first, one per hour, the current hour last.
+    hours: Vec<HourOfRuns>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PluginActivityEnvelope {
+    activity: PluginActivity,
+}
+
+/// A plugin's audit hour by hour: firings, invalid actions, failures and the median time of
+/// those runs (from at most the newest 100,000 rows).
+#[utoipa::path(get, path = "/api/v2/plugins/{id}/activity", tag = "plugins", params(("id" = i64, Path), ActivityParams),
+    responses((status = 200, body = PluginActivityEnvelope), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn activity(
+    _: Admin,
+    State(state): State<AppState>,
+    Id(id): Id,
+    QueryParams(params): QueryParams<ActivityParams>,
+) -> ApiResult<Json<PluginActivityEnvelope>> {
+    let hours = match params.hours.as_deref().map(str::trim) {
+        None => 24,
+        Some(raw) => raw
+            .parse::<i64>()
+            .ok()
+            .filter(|hours| (1..=168).contains(hours))
+            .ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "hours must be a whole number from 1 to 168, got {raw:?}"
+                ))
+            })?,
+    };
+    let plugin = state.store.plugin(id).await?;
+    let now = Timestamp::now();
+    let since = Timestamp(now.0 - hours * 3_600_000);
+    let samples = state
+        .store
+        .rule_run_samples(&plugin.name, since, ACTIVITY_SAMPLE)
+        .await?;
+    Ok(Json(PluginActivityEnvelope {
+        activity: PluginActivity {
+            hours: hourly(&samples, now, hours),
+            plugin: plugin.name,
+        },
+    }))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]

@@ -131,4 +131,33 @@ impl Store {
         )
         .await
     }
+
+    /// A plugin's audit rows written since `since`, as `(created_at, outcome, elapsed_us)`, the
+    /// newest `limit` of them (an activity chart's input).
+    pub async fn rule_run_samples(
+        &self,
+        plugin: &str,
+        since: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<(Timestamp, RunOutcome, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT created_at, outcome, elapsed_us FROM rule_runs \
+             WHERE plugin = $1 AND created_at >= $2 ORDER BY id DESC LIMIT $3",
+        )
+        .bind(plugin)
+        .bind(since.0)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let outcome: String = row.try_get("outcome")?;
+                Ok((
+                    Timestamp(row.try_get("created_at")?),
+                    parse_column(&outcome)?,
+                    row.try_get("elapsed_us")?,
+                ))
+            })
+            .collect()
+    }
 }
