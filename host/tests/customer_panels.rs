@@ -114,7 +114,9 @@ async fn customers_have_at_most_one_type_searchable_by_name() {
             .admin(
                 Method::POST,
                 "/api/v2/users",
-                Some(json!({"user": {"email": "eve@desk.example", "role": "agent", "type": "vip"}})),
+                Some(
+                    json!({"user": {"email": "eve@desk.example", "role": "agent", "type": "vip"}}),
+                ),
             )
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
@@ -265,7 +267,10 @@ async fn a_panel_shows_what_admins_configured_and_never_an_inactive_field() {
                 .cloned()
         };
         let organization = entry(&panel, "organization").unwrap();
-        assert_eq!(organization["text"], "Shop", "made from the domain: {panel}");
+        assert_eq!(
+            organization["text"], "Shop",
+            "made from the domain: {panel}"
+        );
         let level_entry = entry(&panel, "user_fields.service_level").unwrap();
         assert_eq!(level_entry["value"], "platinum");
         assert_eq!(level_entry["text"], "Platinum");
@@ -290,11 +295,14 @@ async fn a_panel_shows_what_admins_configured_and_never_an_inactive_field() {
                     {"key": "email", "visible": false}]}})),
             )
             .await;
-        assert_eq!(keys(&config)[..3], [
-            ("type".to_string(), true),
-            ("user_fields.service_level".to_string(), true),
-            ("email".to_string(), false),
-        ]);
+        assert_eq!(
+            keys(&config)[..3],
+            [
+                ("type".to_string(), true),
+                ("user_fields.service_level".to_string(), true),
+                ("email".to_string(), false),
+            ]
+        );
         assert!(keys(&config)[3..].iter().all(|(_, visible)| !visible));
         let (_, panel) = desk
             .agent(Method::GET, &format!("/api/v2/users/{ada_id}/panel"), None)
@@ -318,11 +326,15 @@ async fn a_panel_shows_what_admins_configured_and_never_an_inactive_field() {
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         let text = body.to_string();
-        assert!(text.contains("properties[1].key") && text.contains("it offers: email"), "{text}");
-        assert!(text.contains("properties[2].key") && text.contains("listed twice"), "{text}");
-        let (status, body) = desk
-            .admin(Method::GET, "/api/v2/panels/ticket", None)
-            .await;
+        assert!(
+            text.contains("properties[1].key") && text.contains("it offers: email"),
+            "{text}"
+        );
+        assert!(
+            text.contains("properties[2].key") && text.contains("listed twice"),
+            "{text}"
+        );
+        let (status, body) = desk.admin(Method::GET, "/api/v2/panels/ticket", None).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
         assert!(body.to_string().contains("customer"), "{body}");
 
@@ -344,11 +356,18 @@ async fn a_panel_shows_what_admins_configured_and_never_an_inactive_field() {
         let (_, panel) = desk
             .agent(Method::GET, &format!("/api/v2/users/{ada_id}/panel"), None)
             .await;
-        assert!(entry(&panel, "user_fields.secret_note").is_none(), "{panel}");
-        assert!(entry(&panel, "user_fields.service_level").is_some());
-        let (_, config) = desk.agent(Method::GET, "/api/v2/panels/customer", None).await;
         assert!(
-            !keys(&config).iter().any(|(key, _)| key == "user_fields.secret_note"),
+            entry(&panel, "user_fields.secret_note").is_none(),
+            "{panel}"
+        );
+        assert!(entry(&panel, "user_fields.service_level").is_some());
+        let (_, config) = desk
+            .agent(Method::GET, "/api/v2/panels/customer", None)
+            .await;
+        assert!(
+            !keys(&config)
+                .iter()
+                .any(|(key, _)| key == "user_fields.secret_note"),
             "{config}"
         );
         // Nor does the user show the value, which is what the rules engine reads too
@@ -356,7 +375,10 @@ async fn a_panel_shows_what_admins_configured_and_never_an_inactive_field() {
         let user = desk
             .ok(Method::GET, &format!("/api/v2/users/{ada_id}"), None)
             .await;
-        assert_eq!(user["user"]["user_fields"], json!({"service_level": "platinum"}));
+        assert_eq!(
+            user["user"]["user_fields"],
+            json!({"service_level": "platinum"})
+        );
         desk.ok(
             Method::PUT,
             &format!("/api/v2/user_fields/{secret_id}"),
@@ -379,7 +401,10 @@ async fn a_panel_shows_what_admins_configured_and_never_an_inactive_field() {
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{panel}");
-        assert_eq!(entry(&panel, "domain_names").unwrap()["text"], "shop.example");
+        assert_eq!(
+            entry(&panel, "domain_names").unwrap()["text"],
+            "shop.example"
+        );
         let (status, _) = desk
             .agent(Method::GET, "/api/v2/users/99999/panel", None)
             .await;

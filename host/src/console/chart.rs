@@ -13,11 +13,7 @@ const TOP: f64 = 8.0;
 pub fn activity(hours: &[Value]) -> Markup {
     let count = |hour: &Value, key: &str| hour[key].as_i64().unwrap_or(0);
     let totals = |key: &str| hours.iter().map(|hour| count(hour, key)).sum::<i64>();
-    let (fired, invalid, failed) = (
-        totals("fired"),
-        totals("invalid_actions"),
-        totals("failed"),
-    );
+    let (fired, invalid, failed) = (totals("fired"), totals("invalid_actions"), totals("failed"));
     let mut medians: Vec<i64> = hours
         .iter()
         .filter_map(|hour| hour["median_elapsed_us"].as_i64())

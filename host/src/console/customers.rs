@@ -190,14 +190,22 @@ fn customer_row(session: &Session, person: &Value) -> Markup {
 
 pub async fn create(State(console): State<Console>, posted: Posted) -> Response {
     let mut user = Map::new();
-    user.insert("email".into(), json!(posted.get("email").unwrap_or_default()));
+    user.insert(
+        "email".into(),
+        json!(posted.get("email").unwrap_or_default()),
+    );
     if let Some(name) = posted.get("name").filter(|name| !name.is_empty()) {
         user.insert("name".into(), json!(name));
     }
     let token = &posted.session.token;
     let created = console
         .api
-        .send(token, Method::POST, "/api/v2/users", Some(json!({"user": user})))
+        .send(
+            token,
+            Method::POST,
+            "/api/v2/users",
+            Some(json!({"user": user})),
+        )
         .await;
     let notice = match created {
         Ok(answer) => {
@@ -210,7 +218,9 @@ pub async fn create(State(console): State<Console>, posted: Posted) -> Response 
                 {
                     Ok(organization) => format!(
                         "under {}",
-                        organization["organization"]["name"].as_str().unwrap_or_default()
+                        organization["organization"]["name"]
+                            .as_str()
+                            .unwrap_or_default()
                     ),
                     Err(_) => format!("under organization {id}"),
                 },
@@ -221,7 +231,9 @@ pub async fn create(State(console): State<Console>, posted: Posted) -> Response 
                 user["email"].as_str().unwrap_or_default()
             ))
         }
-        Err(failure) => Notice::Failed(format!("The customer was not created: {}", failure.message)),
+        Err(failure) => {
+            Notice::Failed(format!("The customer was not created: {}", failure.message))
+        }
     };
     redirect(&console, "/customers", notice)
 }
@@ -241,7 +253,15 @@ pub async fn move_to(
         },
         (_, Some(name)) if name.eq_ignore_ascii_case("no organization") || name == "-" => Ok(None),
         (_, Some(name)) if !name.is_empty() => {
-            match form::pages(&console.api, token, "/api/v2/organizations", "organizations", LIST_PAGES).await {
+            match form::pages(
+                &console.api,
+                token,
+                "/api/v2/organizations",
+                "organizations",
+                LIST_PAGES,
+            )
+            .await
+            {
                 Ok((organizations, _)) => organizations
                     .iter()
                     .find(|organization| {
@@ -307,8 +327,14 @@ async fn panel_markup(
         .await?;
     let fields = console.api.get(token, "/api/v2/user_fields").await?;
     let types = console.api.get(token, "/api/v2/customer_types").await?;
-    let title = panel["panel"]["title"].as_str().unwrap_or_default().to_string();
-    let entries = panel["panel"]["properties"].as_array().cloned().unwrap_or_default();
+    let title = panel["panel"]["title"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let entries = panel["panel"]["properties"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let markup = html! {
         p class="crumbs" { a href="/customers" { "Customers" } " › " (title) }
         h1 { (title) }
@@ -384,7 +410,14 @@ pub async fn save(State(console): State<Console>, Path(id): Path<i64>, posted: P
     let mut user = Map::new();
     for key in ["email", "phone", "type"] {
         if let Some(value) = posted.get(&control_name(key)) {
-            user.insert(key.into(), if value.is_empty() { Value::Null } else { json!(value) });
+            user.insert(
+                key.into(),
+                if value.is_empty() {
+                    Value::Null
+                } else {
+                    json!(value)
+                },
+            );
         }
     }
     if let Some(tags) = posted.get(&control_name("tags")) {
@@ -404,7 +437,12 @@ pub async fn save(State(console): State<Console>, Path(id): Path<i64>, posted: P
     }
     let notice = match console
         .api
-        .send(token, Method::PUT, &format!("/api/v2/users/{id}"), Some(json!({"user": user})))
+        .send(
+            token,
+            Method::PUT,
+            &format!("/api/v2/users/{id}"),
+            Some(json!({"user": user})),
+        )
         .await
     {
         Ok(_) => Notice::Done("Saved.".into()),

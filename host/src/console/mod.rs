@@ -50,17 +50,20 @@ pub fn router(api: Router, secure_cookies: bool, upload_bytes: usize) -> Router 
         .route("/", get(|| async { Redirect::to("/customers") }))
         .route("/login", get(session::login_page).post(session::log_in))
         .route("/logout", post(session::log_out))
+        .route("/customers", get(customers::page).post(customers::create))
         .route(
-            "/customers",
-            get(customers::page).post(customers::create),
+            "/customers/{id}",
+            get(customers::panel).post(customers::save),
         )
-        .route("/customers/{id}", get(customers::panel).post(customers::save))
         .route("/customers/{id}/move", post(customers::move_to))
         .route(
             "/organizations/{id}",
             get(organizations::panel).post(organizations::save),
         )
-        .route("/organizations/{id}/domains", post(organizations::add_domain))
+        .route(
+            "/organizations/{id}/domains",
+            post(organizations::add_domain),
+        )
         .route(
             "/organizations/{id}/domains/remove",
             post(organizations::remove_domain),

@@ -38,7 +38,10 @@ async fn panel_markup(
         .api
         .get(token, &format!("/api/v2/organizations/{id}"))
         .await?;
-    let fields = console.api.get(token, "/api/v2/organization_fields").await?;
+    let fields = console
+        .api
+        .get(token, "/api/v2/organization_fields")
+        .await?;
     let (members, more) = form::pages(
         &console.api,
         token,
@@ -47,12 +50,18 @@ async fn panel_markup(
         1,
     )
     .await?;
-    let title = panel["panel"]["title"].as_str().unwrap_or_default().to_string();
+    let title = panel["panel"]["title"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let domains: Vec<&str> = organization["organization"]["domain_names"]
         .as_array()
         .map(|domains| domains.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    let entries = panel["panel"]["properties"].as_array().cloned().unwrap_or_default();
+    let entries = panel["panel"]["properties"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let markup = html! {
         p class="crumbs" { a href="/customers" { "Customers" } " › " (title) }
         h1 { (title) }
@@ -146,11 +155,16 @@ pub async fn save(State(console): State<Console>, Path(id): Path<i64>, posted: P
         organization.insert("notes".into(), json!(notes));
     }
     let mut custom = Map::new();
-    for field in fields["organization_fields"].as_array().into_iter().flatten() {
+    for field in fields["organization_fields"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
         let Some(field_key) = field["key"].as_str() else {
             continue;
         };
-        if let Some(value) = field_value(&posted, &format!("organization_fields.{field_key}"), field)
+        if let Some(value) =
+            field_value(&posted, &format!("organization_fields.{field_key}"), field)
         {
             custom.insert(field_key.into(), value);
         }

@@ -85,7 +85,10 @@ pub async fn upload(
                         return redirect(
                             &console,
                             "/plugins",
-                            Notice::Failed(format!("The file could not be read: {}", error.body_text())),
+                            Notice::Failed(format!(
+                                "The file could not be read: {}",
+                                error.body_text()
+                            )),
                         );
                     }
                 },
@@ -163,7 +166,10 @@ async fn show_markup(
     dry_run: Option<Markup>,
 ) -> Result<(String, Markup), ApiFailure> {
     let token = &session.token;
-    let answer = console.api.get(token, &format!("/api/v2/plugins/{id}")).await?;
+    let answer = console
+        .api
+        .get(token, &format!("/api/v2/plugins/{id}"))
+        .await?;
     let plugin = &answer["plugin"];
     let describe = &plugin["describe"];
     let name = plugin["name"].as_str().unwrap_or_default().to_string();
@@ -424,7 +430,10 @@ pub async fn save_config(
         .await
     {
         Ok(_) => Notice::Done("Saved the configuration.".into()),
-        Err(failure) => Notice::Failed(format!("The configuration was not saved: {}", failure.message)),
+        Err(failure) => Notice::Failed(format!(
+            "The configuration was not saved: {}",
+            failure.message
+        )),
     };
     redirect(&console, &back, notice)
 }
@@ -474,12 +483,18 @@ pub async fn switch(
                     Method::PUT,
                     &format!(
                         "/api/v2/plugins/{id}/triggers/{}",
-                        url::form_urlencoded::byte_serialize(trigger.as_bytes()).collect::<String>()
+                        url::form_urlencoded::byte_serialize(trigger.as_bytes())
+                            .collect::<String>()
                     ),
                     Some(json!({"trigger": {"active": active}})),
                 )
                 .await
-                .map(|_| format!("Trigger {trigger} {}.", if active { "activated" } else { "deactivated" }))
+                .map(|_| {
+                    format!(
+                        "Trigger {trigger} {}.",
+                        if active { "activated" } else { "deactivated" }
+                    )
+                })
         }
         None => {
             let enabled = posted.get("enabled") == Some("true");
@@ -492,7 +507,13 @@ pub async fn switch(
                     Some(json!({"plugin": {"enabled": enabled}})),
                 )
                 .await
-                .map(|_| if enabled { "Enabled.".to_string() } else { "Disabled.".to_string() })
+                .map(|_| {
+                    if enabled {
+                        "Enabled.".to_string()
+                    } else {
+                        "Disabled.".to_string()
+                    }
+                })
         }
     };
     let notice = match result {

@@ -167,9 +167,7 @@ fn same_origin(headers: &HeaderMap) -> Result<(), Response> {
         .get("sec-fetch-site")
         .and_then(|value| value.to_str().ok())
     {
-        Some("cross-site" | "same-site") => {
-            Err(refused("this form was sent from another site"))
-        }
+        Some("cross-site" | "same-site") => Err(refused("this form was sent from another site")),
         _ => Ok(()),
     }
 }
@@ -333,7 +331,10 @@ pub async fn log_in(
     if token.contains(|c: char| !c.is_ascii_graphic()) {
         return (
             StatusCode::UNAUTHORIZED,
-            login_form(next.as_deref(), Some("An API token is one word of letters and digits.")),
+            login_form(
+                next.as_deref(),
+                Some("An API token is one word of letters and digits."),
+            ),
         )
             .into_response();
     }

@@ -26,7 +26,10 @@ async fn markup(console: &Console, session: &Session) -> Result<Markup, ApiFailu
     let settings = console.api.get(token, "/api/v2/settings").await?;
     let types = console.api.get(token, "/api/v2/customer_types").await?;
     let customer_panel = console.api.get(token, "/api/v2/panels/customer").await?;
-    let organization_panel = console.api.get(token, "/api/v2/panels/organization").await?;
+    let organization_panel = console
+        .api
+        .get(token, "/api/v2/panels/organization")
+        .await?;
     let from_domains = settings["settings"]["create_organizations_from_domains"] == true;
     Ok(html! {
         h1 { "Settings" }
@@ -100,7 +103,7 @@ fn panel_form(session: &Session, panel: &str, title: &str, config: &Value) -> Ma
                                 }
                                 td {
                                     label for={"order-" (id)} class="visually-hidden" { "Order of " (label) }
-                                    input type="number" id={"order-" (id)} name={"order." (key)} value=(index + 1) min="1" step="1" class="order";
+                                    input type="number" id={"order-" (id)} name={"order." (key)} value=(index + 1) step="1" class="order";
                                 }
                             }
                         }

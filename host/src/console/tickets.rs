@@ -48,7 +48,10 @@ async fn names(
         let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
         let users = console
             .api
-            .get(token, &format!("/api/v2/users/show_many?ids={}", list.join(",")))
+            .get(
+                token,
+                &format!("/api/v2/users/show_many?ids={}", list.join(",")),
+            )
             .await?;
         for user in users["users"].as_array().into_iter().flatten() {
             if let (Some(id), Some(name)) = (user["id"].as_i64(), user["name"].as_str()) {
@@ -86,7 +89,9 @@ async fn list_markup(
     let people = names(
         console,
         token,
-        tickets.iter().filter_map(|ticket| ticket["requester_id"].as_i64()),
+        tickets
+            .iter()
+            .filter_map(|ticket| ticket["requester_id"].as_i64()),
     )
     .await?;
     let next_after = page["next_page"]
@@ -145,7 +150,10 @@ async fn ticket_markup(
     id: i64,
 ) -> Result<(String, Markup), ApiFailure> {
     let token = &session.token;
-    let ticket = console.api.get(token, &format!("/api/v2/tickets/{id}")).await?;
+    let ticket = console
+        .api
+        .get(token, &format!("/api/v2/tickets/{id}"))
+        .await?;
     let ticket = &ticket["ticket"];
     let (audits, more_audits) = form::pages(
         &console.api,
@@ -188,7 +196,10 @@ async fn ticket_markup(
             .and_then(|id| people.get(&id).cloned())
             .unwrap_or_else(|| "—".into())
     };
-    let subject = ticket["subject"].as_str().unwrap_or("(no subject)").to_string();
+    let subject = ticket["subject"]
+        .as_str()
+        .unwrap_or("(no subject)")
+        .to_string();
     let title = format!("#{id} {subject}");
     let markup = html! {
         p class="crumbs" { a href="/tickets" { "Tickets" } " › #" (id) }
@@ -253,9 +264,7 @@ pub fn run_detail(run: &Value) -> Markup {
             Value::String(text) => text.clone(),
             other => other["message"]
                 .as_str()
-                .map(|message| {
-                    format!("{}: {message}", other["level"].as_str().unwrap_or("log"))
-                })
+                .map(|message| format!("{}: {message}", other["level"].as_str().unwrap_or("log")))
                 .unwrap_or_else(|| other.to_string()),
         })
         .collect();
@@ -281,7 +290,11 @@ fn history_event(
                 Value::String(text) => text.clone(),
                 Value::Array(items) => items
                     .iter()
-                    .map(|item| item.as_str().map(str::to_string).unwrap_or_else(|| item.to_string()))
+                    .map(|item| {
+                        item.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| item.to_string())
+                    })
                     .collect::<Vec<_>>()
                     .join(" "),
                 Value::Null => "—".into(),

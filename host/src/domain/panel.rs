@@ -204,22 +204,28 @@ pub fn customer_entries(
     user: &User,
     organization: Option<&Organization>,
 ) -> Vec<PanelEntry> {
-    entries(PanelKind::Customer, properties, fields, |key| match key {
-        "email" => text_entry(user.email.clone()),
-        "phone" => text_entry(user.phone.clone()),
-        "organization" => match (user.organization_id, organization) {
-            (Some(id), Some(organization)) => (Value::from(id), organization.name.clone()),
-            (Some(id), None) => (Value::from(id), format!("organization {id}")),
+    entries(
+        PanelKind::Customer,
+        properties,
+        fields,
+        |key| match key {
+            "email" => text_entry(user.email.clone()),
+            "phone" => text_entry(user.phone.clone()),
+            "organization" => match (user.organization_id, organization) {
+                (Some(id), Some(organization)) => (Value::from(id), organization.name.clone()),
+                (Some(id), None) => (Value::from(id), format!("organization {id}")),
+                _ => (Value::Null, String::new()),
+            },
+            "type" => text_entry(user.customer_type.clone()),
+            "tags" => tags_entry(&user.tags),
+            "created_at" => (
+                Value::from(user.created_at.rfc3339()),
+                user.created_at.rfc3339()[..10].to_string(),
+            ),
             _ => (Value::Null, String::new()),
         },
-        "type" => text_entry(user.customer_type.clone()),
-        "tags" => tags_entry(&user.tags),
-        "created_at" => (
-            Value::from(user.created_at.rfc3339()),
-            user.created_at.rfc3339()[..10].to_string(),
-        ),
-        _ => (Value::Null, String::new()),
-    }, &user.user_fields)
+        &user.user_fields,
+    )
 }
 
 /// What an organization's panel shows: the visible properties with their values.
@@ -228,22 +234,28 @@ pub fn organization_entries(
     fields: &[Field],
     organization: &Organization,
 ) -> Vec<PanelEntry> {
-    entries(PanelKind::Organization, properties, fields, |key| match key {
-        "domain_names" => (
-            Value::from(organization.domain_names.clone()),
-            organization.domain_names.join(", "),
-        ),
-        "tags" => tags_entry(&organization.tags),
-        "notes" => (
-            Value::from(organization.notes.clone()),
-            organization.notes.clone(),
-        ),
-        "created_at" => (
-            Value::from(organization.created_at.rfc3339()),
-            organization.created_at.rfc3339()[..10].to_string(),
-        ),
-        _ => (Value::Null, String::new()),
-    }, &organization.organization_fields)
+    entries(
+        PanelKind::Organization,
+        properties,
+        fields,
+        |key| match key {
+            "domain_names" => (
+                Value::from(organization.domain_names.clone()),
+                organization.domain_names.join(", "),
+            ),
+            "tags" => tags_entry(&organization.tags),
+            "notes" => (
+                Value::from(organization.notes.clone()),
+                organization.notes.clone(),
+            ),
+            "created_at" => (
+                Value::from(organization.created_at.rfc3339()),
+                organization.created_at.rfc3339()[..10].to_string(),
+            ),
+            _ => (Value::Null, String::new()),
+        },
+        &organization.organization_fields,
+    )
 }
 
 fn entries(
@@ -430,7 +442,10 @@ mod tests {
     fn options_show_by_name_and_an_unset_checkbox_as_no() {
         let level = field(1, "level", FieldType::Dropdown, true, 0);
         let (value, text) = custom_entry(&level, Some(&FieldValue::Option("platinum".into())));
-        assert_eq!((value, text.as_str()), (Value::from("platinum"), "Platinum"));
+        assert_eq!(
+            (value, text.as_str()),
+            (Value::from("platinum"), "Platinum")
+        );
         let flag = field(2, "ref", FieldType::Checkbox, true, 0);
         assert_eq!(custom_entry(&flag, None).1, "no");
     }

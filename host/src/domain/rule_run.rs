@@ -144,7 +144,10 @@ mod hourly_tests {
         let hours = hourly(&runs, now, 3);
         assert_eq!(hours.len(), 3);
         assert_eq!(hours[0].hour, Timestamp(8 * HOUR_MS));
-        assert_eq!((hours[0].invalid_actions, hours[0].median_elapsed_us), (1, Some(7)));
+        assert_eq!(
+            (hours[0].invalid_actions, hours[0].median_elapsed_us),
+            (1, Some(7))
+        );
         assert_eq!((hours[1].fired, hours[1].median_elapsed_us), (0, None));
         assert_eq!((hours[2].fired, hours[2].failed), (2, 1));
         assert_eq!(hours[2].median_elapsed_us, Some(20));

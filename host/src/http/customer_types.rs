@@ -55,7 +55,10 @@ async fn create(
     JsonBody(body): JsonBody<CustomerTypeBody>,
 ) -> ApiResult<(StatusCode, Json<CustomerTypeEnvelope>)> {
     let customer_type = state.store.create_customer_type(body.customer_type).await?;
-    Ok((StatusCode::CREATED, Json(CustomerTypeEnvelope { customer_type })))
+    Ok((
+        StatusCode::CREATED,
+        Json(CustomerTypeEnvelope { customer_type }),
+    ))
 }
 
 /// Shows a customer type.

@@ -127,7 +127,10 @@ async fn user_panel(
         Some(id) => Some(state.store.organization(id).await?),
         None => None,
     };
-    let fields = state.store.fields(PanelKind::Customer.field_scope()).await?;
+    let fields = state
+        .store
+        .fields(PanelKind::Customer.field_scope())
+        .await?;
     let properties = configured(&state, PanelKind::Customer).await?;
     Ok(Json(RecordPanelEnvelope {
         panel: RecordPanel {

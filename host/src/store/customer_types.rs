@@ -19,7 +19,12 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<CustomerType, StoreError> {
 }
 
 fn name_conflict(name: &str) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
-    move |error| conflict_or(error, &[("name", &format!("a customer type named {name:?}"))])
+    move |error| {
+        conflict_or(
+            error,
+            &[("name", &format!("a customer type named {name:?}"))],
+        )
+    }
 }
 
 async fn all(conn: &mut AnyConnection) -> Result<Vec<CustomerType>, StoreError> {
@@ -95,11 +100,13 @@ impl Store {
         let mut tx = self.write_turn().await?;
         let position = match draft.position {
             Some(position) => position,
-            None => sqlx::query_scalar::<_, i64>(
-                "SELECT COALESCE(MAX(position), 0) + 1 FROM customer_types",
-            )
-            .fetch_one(&mut *tx)
-            .await?,
+            None => {
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT COALESCE(MAX(position), 0) + 1 FROM customer_types",
+                )
+                .fetch_one(&mut *tx)
+                .await?
+            }
         };
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO customer_types (name, description, position, created_at, updated_at) \
