@@ -1116,6 +1116,7 @@ fn round_trips<T: serde::Serialize + serde::de::DeserializeOwned>(names: &[Strin
 #[test]
 fn every_enum_in_the_openapi_document_is_what_the_api_speaks() {
     use wasmdesk_host::domain::job::JobState;
+    use wasmdesk_host::domain::panel::PanelKind;
     use wasmdesk_host::domain::rule_run::{LogLevel, RunOutcome};
     use wasmdesk_host::domain::token::TokenRole;
     use wasmdesk_host::domain::webhook::DeliveryStatus;
@@ -1159,6 +1160,7 @@ fn every_enum_in_the_openapi_document_is_what_the_api_speaks() {
                 names(&["debug", "info", "warn", "error"]),
                 round_trips::<LogLevel>(values),
             ),
+            "PanelKind" => (names(PanelKind::NAMES), round_trips::<PanelKind>(values)),
             other => panic!("the document has an enum {other} this test does not know: add it"),
         };
         assert_eq!(
@@ -1178,6 +1180,7 @@ fn every_enum_in_the_openapi_document_is_what_the_api_speaks() {
         "Channel",
         "FieldType",
         "TokenRole",
+        "PanelKind",
     ] {
         assert!(
             checked.contains(&schema),
