@@ -8,6 +8,7 @@
 mod binary;
 
 use std::net::TcpStream;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -85,8 +86,12 @@ struct Browser {
 }
 
 impl Drop for Browser {
+    /// Kills chromedriver's whole process group: a test that fails before closing its session
+    /// must not leave Chromium running (it would slow every test after it).
     fn drop(&mut self) {
-        let _ = self.driver.kill();
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .status();
         let _ = self.driver.wait();
     }
 }
@@ -107,6 +112,8 @@ async fn browser() -> Browser {
     let port = free_port();
     let driver = Command::new(chromedriver)
         .arg(format!("--port={port}"))
+        // Its own process group, with the Chromium it starts: see `Browser::drop`.
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
